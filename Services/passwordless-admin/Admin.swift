@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `passwordless-admin`: the operator's command line for the schema, tenants, clients,
+/// connections, keys and the delivery queue. Every command reads the same settings as the
+/// services (`DATABASE_URL`, `REDIS_URL`, `PASSWORDLESS_MASTER_KEY`), overridable by flags.
+@main
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwordless-admin",
+        abstract: "Operate a Passwordless deployment.",
+        subcommands: [Migrate.self]
+    )
+}

@@ -1,0 +1,3 @@
+import ServiceRuntime
+
+await ServiceLauncher.run(.dispatcher, build: buildApplication)

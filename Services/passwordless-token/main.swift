@@ -1,0 +1,3 @@
+import ServiceRuntime
+
+await ServiceLauncher.run(.token, build: buildApplication)

@@ -1,0 +1,43 @@
+/// An error as Auth0 returns it: an HTTP status and the JSON body
+/// `{"error": "...", "error_description": "..."}`.
+///
+/// Every refusal the public API makes is one of these, so clients written against Auth0's
+/// SDKs see the codes and shapes they already handle. Descriptions never include a code,
+/// token or secret.
+public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var statusCode: Int
+    public var error: String
+    public var errorDescription: String
+    /// Seconds a client should wait before trying again (sent as `Retry-After` with 429).
+    public var retryAfter: Int?
+
+    public init(status: Int, error: String, description: String, retryAfter: Int? = nil) {
+        self.statusCode = status
+        self.error = error
+        self.errorDescription = description
+        self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(statusCode) \(error): \(errorDescription)" }
+
+    /// 400 `bad.request`: a body that is not what the endpoint accepts.
+    public static func badRequest(_ description: String) -> APIError {
+        APIError(status: 400, error: "bad.request", description: description)
+    }
+
+    /// 404 `not_found`.
+    public static let notFound = APIError(status: 404, error: "not_found", description: "Not Found")
+
+    /// 413 `request_entity_too_large`.
+    public static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(status: 413, error: "request_entity_too_large", description: "The request body must not exceed \(limit) bytes.")
+    }
+
+    /// 500 `server_error`: an unexpected failure; details go to the log, never to the client.
+    public static let internalError = APIError(
+        status: 500, error: "server_error", description: "The server encountered an internal error. Please try again.")
+
+    /// 503 `temporarily_unavailable`: a dependency (PostgreSQL, Redis) did not answer.
+    public static let unavailable = APIError(
+        status: 503, error: "temporarily_unavailable", description: "The service is temporarily unavailable. Please try again.")
+}

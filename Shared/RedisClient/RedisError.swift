@@ -1,0 +1,44 @@
+/// Everything that can go wrong talking to Redis, as a closed set callers can switch over.
+///
+/// Messages come from hiredis or the server and never include command arguments, so they
+/// are safe to log even when a command carried a code or a sealed job.
+public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The URL in `REDIS_URL` could not be parsed.
+    case invalidURL(String)
+    /// No connection could be established (refused, unreachable, DNS, AUTH or SELECT refused).
+    case connectionFailed(String)
+    /// An established connection broke during a command; whether the command ran is unknown.
+    case connectionLost(String)
+    /// The server did not answer within the command (or connect) timeout.
+    case timeout
+    /// The server's bytes could not be parsed.
+    case protocolError(String)
+    /// The server answered with an error reply, for example `WRONGTYPE …` or `NOSCRIPT …`.
+    case server(String)
+    /// The reply had a different shape from what the caller expected.
+    case unexpectedReply(String)
+    /// The client was shut down.
+    case clientClosed
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let m): "invalid Redis URL: \(m)"
+        case .connectionFailed(let m): "cannot connect to Redis: \(m)"
+        case .connectionLost(let m): "connection to Redis lost: \(m)"
+        case .timeout: "Redis did not answer in time"
+        case .protocolError(let m): "Redis protocol error: \(m)"
+        case .server(let m): "Redis error: \(m)"
+        case .unexpectedReply(let m): "unexpected Redis reply: \(m)"
+        case .clientClosed: "the Redis client is shut down"
+        }
+    }
+
+    /// Whether the failure was the connection's rather than the command's: the caller may retry
+    /// once the server is back.
+    public var isConnectionError: Bool {
+        switch self {
+        case .connectionFailed, .connectionLost, .timeout, .protocolError: true
+        default: false
+        }
+    }
+}

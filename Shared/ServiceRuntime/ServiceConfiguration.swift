@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Observability
+import PasswordlessCore
+import PasswordlessStorage
+import RedisClient
+
+/// Everything a service reads from its environment and flags, parsed and validated once at
+/// start, then passed down explicitly. A service never reads the environment anywhere else.
+public struct ServiceConfiguration: Sendable {
+    public var database: DatabaseSettings
+    public var redis: RedisConfiguration
+    public var masterKey: MasterKey
+    public var host: String
+    public var port: Int
+    /// Where the gateway forwards `/oauth/*`, `/.well-known/*` and `/userinfo`.
+    public var tokenServiceURL: String
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var databasePoolSize: Int
+
+    public init(
+        database: DatabaseSettings, redis: RedisConfiguration, masterKey: MasterKey, host: String = "0.0.0.0", port: Int,
+        tokenServiceURL: String = "http://127.0.0.1:8081", logLevel: Logger.Level = .info, logFormat: LogFormat = .text,
+        databasePoolSize: Int = 20
+    ) {
+        self.database = database
+        self.redis = redis
+        self.masterKey = masterKey
+        self.host = host
+        self.port = port
+        self.tokenServiceURL = tokenServiceURL
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.databasePoolSize = databasePoolSize
+    }
+
+    /// Parses and validates every setting a service needs; the first problem found throws a
+    /// ``ConfigurationError`` that names its setting.
+    public init(for kind: ServiceKind, settings: SettingValues) throws(ConfigurationError) {
+        let logging = try Self.logging(settings)
+        self.init(
+            database: try Self.database(settings),
+            redis: try Self.redis(settings),
+            masterKey: try Self.masterKey(settings),
+            host: settings[.host] ?? "0.0.0.0",
+            port: try settings.integer(.port, in: 1...65535, default: kind.defaultPort),
+            tokenServiceURL: try Self.httpURL(settings, .tokenServiceURL, default: "http://127.0.0.1:8081"),
+            logLevel: logging.level,
+            logFormat: logging.format,
+            databasePoolSize: try settings.integer(.databasePoolSize, in: 1...500, default: 20)
+        )
+    }
+
+    /// `DATABASE_URL`, parsed.
+    public static func database(_ settings: SettingValues) throws(ConfigurationError) -> DatabaseSettings {
+        do {
+            return try DatabaseSettings(url: try settings.required(.databaseURL))
+        } catch let error as DatabaseSettingsError {
+            throw ConfigurationError(Setting.databaseURL.environmentName, error.description)
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(Setting.databaseURL.environmentName, "cannot be parsed")
+        }
+    }
+
+    /// `REDIS_URL` and `REDIS_POOL_SIZE`, parsed.
+    public static func redis(_ settings: SettingValues) throws(ConfigurationError) -> RedisConfiguration {
+        var configuration: RedisConfiguration
+        do {
+            configuration = try RedisConfiguration(url: try settings.required(.redisURL))
+        } catch let error as RedisError {
+            throw ConfigurationError(Setting.redisURL.environmentName, error.description)
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(Setting.redisURL.environmentName, "cannot be parsed")
+        }
+        configuration.poolSize = try settings.integer(.redisPoolSize, in: 1...256, default: 8)
+        return configuration
+    }
+
+    /// `PASSWORDLESS_MASTER_KEY`, decoded.
+    public static func masterKey(_ settings: SettingValues) throws(ConfigurationError) -> MasterKey {
+        let text = try settings.required(.masterKey)
+        do {
+            return try MasterKey(base64: text)
+        } catch {
+            throw ConfigurationError(Setting.masterKey.environmentName, error.description)
+        }
+    }
+
+    /// `LOG_LEVEL` and `LOG_FORMAT`.
+    public static func logging(_ settings: SettingValues) throws(ConfigurationError) -> (level: Logger.Level, format: LogFormat) {
+        var level = Logger.Level.info
+        if let text = settings[.logLevel] {
+            guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
+                throw ConfigurationError(
+                    Setting.logLevel.environmentName, "must be one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            level = parsed
+        }
+        var format = LogFormat.text
+        if let text = settings[.logFormat] {
+            guard let parsed = LogFormat(rawValue: text.lowercased()) else {
+                throw ConfigurationError(Setting.logFormat.environmentName, "must be text or json")
+            }
+            format = parsed
+        }
+        return (level, format)
+    }
+
+    private static func httpURL(_ settings: SettingValues, _ setting: Setting, default defaultValue: String) throws(ConfigurationError) -> String {
+        guard let text = settings[setting] else { return defaultValue }
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            url.host?.isEmpty == false
+        else {
+            throw ConfigurationError(setting.environmentName, "must be an http:// or https:// URL with a host")
+        }
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+}

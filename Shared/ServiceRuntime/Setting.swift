@@ -1,0 +1,37 @@
+import Foundation
+
+/// A process setting: an environment variable, and the `--flag` that overrides it.
+public enum Setting: String, Sendable, CaseIterable {
+    case databaseURL = "DATABASE_URL"
+    case redisURL = "REDIS_URL"
+    case masterKey = "PASSWORDLESS_MASTER_KEY"
+    case host = "HOST"
+    case port = "PORT"
+    case tokenServiceURL = "TOKEN_SERVICE_URL"
+    case logLevel = "LOG_LEVEL"
+    case logFormat = "LOG_FORMAT"
+    case databasePoolSize = "DATABASE_POOL_SIZE"
+    case redisPoolSize = "REDIS_POOL_SIZE"
+
+    /// The environment variable's name.
+    public var environmentName: String { rawValue }
+
+    /// `DATABASE_URL` → `--database-url`.
+    public var flag: String { "--" + rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }
+
+    /// One line for `--help`.
+    public var help: String {
+        switch self {
+        case .databaseURL: "postgres://user:pass@host:port/db[?sslmode=disable|prefer|require] (required)"
+        case .redisURL: "redis://[:password@]host:port[/db] (required)"
+        case .masterKey: "32 random bytes, base64 (required; prefer the environment over the flag)"
+        case .host: "address to listen on (default 0.0.0.0)"
+        case .port: "HTTP port (gateway 8080, token 8081, dispatcher 8082)"
+        case .tokenServiceURL: "where the gateway forwards token routes (default http://127.0.0.1:8081)"
+        case .logLevel: "trace, debug, info, notice, warning, error, critical (default info)"
+        case .logFormat: "text or json (default text)"
+        case .databasePoolSize: "most PostgreSQL connections (default 20)"
+        case .redisPoolSize: "most pooled Redis connections and their threads (default 8)"
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// A `redis-server` of the test's own, on a free port, that the test can stop and start again
+/// on the same port (to prove that clients recover).
+final class RedisServerProcess: @unchecked Sendable {
+    let port: Int
+    let directory: URL
+    private let extraArguments: [String]
+    private var process: Process?
+
+    init(extraArguments: [String] = []) throws {
+        self.port = try TestEnvironment.freePort()
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)")
+        self.extraArguments = extraArguments
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var url: String { "redis://127.0.0.1:\(port)/0" }
+
+    /// Starts the server and waits until it accepts connections.
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TestEnvironment.redisServerBinary())
+        process.arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "", "--appendonly", "no",
+            "--daemonize", "no", "--logfile", directory.appendingPathComponent("redis.log").path,
+        ] + extraArguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let up = await TestEnvironment.eventually(within: .seconds(10)) { Self.accepts(port: self.port) }
+        guard up else { throw TestFailure("redis-server did not start on port \(port)") }
+    }
+
+    /// Kills the server (SIGKILL: as abrupt as a crash) and waits until the port is closed.
+    func stop() async {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+        _ = await TestEnvironment.eventually(within: .seconds(5)) { !Self.accepts(port: self.port) }
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
+
+/// A test precondition that did not hold, with a message that says what.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

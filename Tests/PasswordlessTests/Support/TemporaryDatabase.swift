@@ -1,0 +1,55 @@
+import Logging
+import PasswordlessStorage
+import PostgresNIO
+
+/// A PostgreSQL database created for one test and dropped after it, so tests never see each
+/// other's schema or rows.
+struct TemporaryDatabase {
+    let settings: DatabaseSettings
+    let name: String
+
+    /// Creates the database, runs `body` with its settings, then drops it.
+    static func with<T: Sendable>(_ body: (TemporaryDatabase) async throws -> T) async throws -> T {
+        let admin = try DatabaseSettings(url: try TestEnvironment.databaseURL())
+        let name = TestEnvironment.uniqueName("pl_test")
+        try await withClient(admin) { client in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        let database = TemporaryDatabase(settings: admin.with(database: name), name: name)
+        do {
+            let result = try await body(database)
+            try await drop(name, admin: admin)
+            return result
+        } catch {
+            try? await drop(name, admin: admin)
+            throw error
+        }
+    }
+
+    private static func drop(_ name: String, admin: DatabaseSettings) async throws {
+        try await withClient(admin) { client in
+            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+        }
+    }
+
+    /// Runs `body` with a running client for this database.
+    func withClient<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        try await Self.withClient(settings, body)
+    }
+
+    static func withClient<T: Sendable>(_ settings: DatabaseSettings, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = PostgresClient(configuration: try settings.clientConfiguration(maximumConnections: 4), backgroundLogger: .quiet)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+}
+
+extension Logger {
+    /// A logger for test plumbing: errors only, so test output stays readable.
+    static let quiet: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return logger
+    }()
+}

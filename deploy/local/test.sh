@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need and runs every test:
+#   PostgreSQL (shared local cluster), a test Redis, Python packages, one debug
+#   build with tests, then `swift test --skip-build` (serial: tests restart servers).
+# Extra arguments go to `swift test`, e.g.: bash deploy/local/test.sh --filter RedisClientTests
+# Exit code: the test run's (or the build's, if the build fails).
+set -euo pipefail
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Python packages the tests need (pip requirement specs); installed only when missing.
+TEST_PIP_PACKAGES=()
+
+TEST_REDIS_PORT="${PASSWORDLESS_TEST_REDIS_PORT:-56380}"
+
+ensure_packages
+start_postgres
+start_redis test "$TEST_REDIS_PORT"
+ensure_pip_packages "${TEST_PIP_PACKAGES[@]}"
+
+cd "$ROOT"
+command -v swift >/dev/null 2>&1 || die "swift is not on PATH"
+
+export PASSWORDLESS_TEST_DATABASE_URL="$DATABASE_URL"
+export PASSWORDLESS_TEST_REDIS_URL="redis://127.0.0.1:$TEST_REDIS_PORT/0"
+REDIS_SERVER_BIN="$(command -v redis-server)"
+export REDIS_SERVER_BIN
+
+build_start=$SECONDS
+log "swift build --build-tests"
+build_rc=0
+swift build --build-tests || build_rc=$?
+build_secs=$((SECONDS - build_start))
+if ((build_rc != 0)); then
+    printf '\nbuild: %ss (FAILED, exit %s)\n' "$build_secs" "$build_rc"
+    exit "$build_rc"
+fi
+
+PASSWORDLESS_BIN_DIR="$(swift build --show-bin-path)"
+export PASSWORDLESS_BIN_DIR
+
+test_start=$SECONDS
+log "swift test --skip-build $*"
+test_rc=0
+swift test --skip-build "$@" || test_rc=$?
+test_secs=$((SECONDS - test_start))
+
+printf '\nbuild: %ss\ntests: %ss (exit %s)\n' "$build_secs" "$test_secs" "$test_rc"
+exit "$test_rc"

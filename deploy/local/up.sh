@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Runs the whole Passwordless system locally: PostgreSQL, Redis, a build, the
+# migrations and the three services. Safe to run again: whatever is already up
+# is reused (services are restarted when their binary was rebuilt).
+#
+# Environment:
+#   BUILD_CONFIGURATION      debug (default) or release
+#   PASSWORDLESS_SKIP_BUILD  1 to use the binaries already built
+#   PASSWORDLESS_PG_PORT     PostgreSQL port (55432)
+#   PASSWORDLESS_REDIS_PORT  Redis port (56379)
+#   GATEWAY_PORT, TOKEN_PORT, DISPATCHER_PORT  (8080, 8081, 8082)
+#   LOG_LEVEL                (info)
+#
+# Stop everything with: bash deploy/local/down.sh
+set -euo pipefail
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CONF="${BUILD_CONFIGURATION:-debug}"
+REDIS_PORT="${PASSWORDLESS_REDIS_PORT:-56379}"
+GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+TOKEN_PORT="${TOKEN_PORT:-8081}"
+DISPATCHER_PORT="${DISPATCHER_PORT:-8082}"
+
+ensure_packages
+start_postgres
+start_redis dev "$REDIS_PORT"
+
+cd "$ROOT"
+command -v swift >/dev/null 2>&1 || die "swift is not on PATH"
+if [[ "${PASSWORDLESS_SKIP_BUILD:-0}" == 1 ]]; then
+    log "skipping build (PASSWORDLESS_SKIP_BUILD=1)"
+else
+    log "swift build -c $CONF"
+    swift build -c "$CONF"
+fi
+BIN="$(swift build -c "$CONF" --show-bin-path)"
+
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+PASSWORDLESS_MASTER_KEY="$(master_key)"
+export PASSWORDLESS_MASTER_KEY
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+export DATABASE_URL
+
+# $STATE/env — `source .local/env` to get the same environment (e.g. to run
+# passwordless-admin). Rewritten only when its content changes, because
+# start_service restarts services when this file is newer than their pid file.
+env_text="$(
+    printf '# Written by deploy/local/up.sh. Contains the master key: keep private.\n'
+    for var in DATABASE_URL REDIS_URL PASSWORDLESS_MASTER_KEY LOG_LEVEL; do
+        printf 'export %s=%q\n' "$var" "${!var}"
+    done
+    printf 'export PASSWORDLESS_BIN_DIR=%q\n' "$BIN"
+    # shellcheck disable=SC2016 # $PATH is expanded when the file is sourced
+    printf 'export PATH=%q:"$PATH"\n' "$BIN"
+)"
+if [[ ! -f "$STATE/env" || "$(cat "$STATE/env")" != "$env_text" ]]; then
+    (umask 077 && printf '%s\n' "$env_text" >"$STATE/env.tmp" && mv "$STATE/env.tmp" "$STATE/env")
+fi
+chmod 600 "$STATE/env"
+
+log "passwordless-admin migrate"
+"$BIN/passwordless-admin" migrate
+
+services=(
+    "passwordless-gateway:$GATEWAY_PORT"
+    "passwordless-token:$TOKEN_PORT"
+    "passwordless-dispatcher:$DISPATCHER_PORT"
+)
+for entry in "${services[@]}"; do
+    start_service "${entry%%:*}" "${entry##*:}" "$BIN"
+done
+
+failed=0
+for entry in "${services[@]}"; do
+    name="${entry%%:*}" port="${entry##*:}"
+    pid="$(cat "$STATE/run/$name.pid" 2>/dev/null || true)"
+    if ! wait_http "http://127.0.0.1:$port/readyz" 60 "$pid"; then
+        failed=1
+        printf -- '--- last lines of %s ---\n' "$STATE/run/$name.log" >&2
+        tail -n 30 "$STATE/run/$name.log" >&2 || true
+    fi
+done
+((failed == 0)) || die "some services are not ready (logs in $STATE/run/; stop with: bash deploy/local/down.sh)"
+
+cat <<EOF
+
+Passwordless is running ($CONF build):
+  gateway     http://127.0.0.1:$GATEWAY_PORT
+  token       http://127.0.0.1:$TOKEN_PORT
+  dispatcher  http://127.0.0.1:$DISPATCHER_PORT
+
+Logs:         $STATE/run/<service>.log   (PostgreSQL: $PG_LOG, Redis: $STATE/redis-dev/redis.log)
+DATABASE_URL=$DATABASE_URL
+REDIS_URL=$REDIS_URL
+Environment:  source .local/env   (includes PASSWORDLESS_MASTER_KEY; then e.g. passwordless-admin --help)
+Stop:         bash deploy/local/down.sh
+EOF
+
+# demo data
+# (a later change creates a demo tenant here)
