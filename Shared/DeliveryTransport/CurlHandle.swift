@@ -62,9 +62,14 @@ final class CurlHandle: @unchecked Sendable {
 
         try set(CURLOPT_URL, server.url)
         _ = pcurl_set_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        // A fresh SMTP session per message: libcurl would otherwise reuse a plain-text session
+        // for a send that requires TLS, or one authenticated as another user.
+        _ = pcurl_set_long(handle, CURLOPT_FRESH_CONNECT, 1)
+        _ = pcurl_set_long(handle, CURLOPT_FORBID_REUSE, 1)
         try set(CURLOPT_MAIL_FROM, "<\(mail.from)>")
         _ = pcurl_set_slist(handle, CURLOPT_MAIL_RCPT, recipients.pointer)
         _ = pcurl_set_long(handle, CURLOPT_USE_SSL, Int(server.tls == .required ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
+        if let caFile = server.caFile { try set(CURLOPT_CAINFO, caFile) }
         if let username = server.username {
             try set(CURLOPT_USERNAME, username)
             try set(CURLOPT_PASSWORD, server.password ?? "")

@@ -73,13 +73,19 @@ public struct SMTPServer: Sendable, Equatable {
     public var username: String?
     public var password: String?
     public var tls: TLSPolicy
+    /// A PEM file of certificate authorities to trust instead of the system's (a private relay).
+    public var caFile: String?
     public var timeout: Duration
 
-    public init(url: String, username: String? = nil, password: String? = nil, tls: TLSPolicy = .opportunistic, timeout: Duration = .seconds(20)) {
+    public init(
+        url: String, username: String? = nil, password: String? = nil, tls: TLSPolicy = .opportunistic, caFile: String? = nil,
+        timeout: Duration = .seconds(20)
+    ) {
         self.url = url
         self.username = username
         self.password = password
         self.tls = tls
+        self.caFile = caFile
         self.timeout = timeout
     }
 }

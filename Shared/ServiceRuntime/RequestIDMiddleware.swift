@@ -5,6 +5,8 @@ import Logging
 /// Gives every request an id: the caller's `X-Request-Id` when it is a sane token, otherwise a
 /// fresh one. The id is attached to the request's logger as `request_id` and echoed in the
 /// response, so one request can be followed across the gateway, the token service and the logs.
+/// Each finished request is logged at `debug` with its method, path (never the query string,
+/// which may carry a code), status and duration.
 public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     public static var headerName: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
 
@@ -14,15 +16,21 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         let id = request.headers[Self.headerName].flatMap(Self.accepted) ?? Self.generate()
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
+        let started = ContinuousClock.now
+        var response: Response
         do {
-            var response = try await next(request, context)
-            response.headers[Self.headerName] = id
-            return response
+            response = try await next(request, context)
         } catch let error as any HTTPResponseError {
-            var response = try error.response(from: request, context: context)
-            response.headers[Self.headerName] = id
-            return response
+            response = try error.response(from: request, context: context)
         }
+        response.headers[Self.headerName] = id
+        context.logger.debug(
+            "request",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                "duration_ms": "\((ContinuousClock.now - started).milliseconds)",
+            ])
+        return response
     }
 
     /// Accepts up to 128 characters of `[A-Za-z0-9._-]`, so nothing odd reaches the logs.
@@ -45,5 +53,13 @@ extension UInt8 {
     fileprivate var isASCIIAlphanumeric: Bool {
         (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self)
             || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+    }
+}
+
+extension Duration {
+    /// Whole and fractional milliseconds, for logs.
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 }

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// It waits for PostgreSQL (a database that is still starting is not an error: the service
 /// stays up and `/readyz` says 503), and once it answers, a missing migration throws
 /// ``SchemaError``, which ends the service group and so the process, with that message.
-public struct SchemaCheckService: Service {
+public struct SchemaCheckService: Service, CustomStringConvertible {
     let migrator: Migrator
     let logger: Logger
     let retryInterval: Duration
@@ -19,6 +19,8 @@ public struct SchemaCheckService: Service {
         self.logger = logger
         self.retryInterval = retryInterval
     }
+
+    public var description: String { "SchemaCheckService" }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {

@@ -1,0 +1,167 @@
+import Foundation
+import PasswordlessCore
+import PasswordlessStorage
+import Testing
+
+/// The real executables, started as an operator would start them, against a real PostgreSQL
+/// and a Redis of the test's own that it stops and restarts.
+@Suite("Service processes")
+struct ServiceProcessTests {
+    static let services: [(name: String, kind: String)] = [
+        ("passwordless-gateway", "gateway"), ("passwordless-token", "token"), ("passwordless-dispatcher", "dispatcher"),
+    ]
+
+    func environment(database: DatabaseSettings, redisURL: String, port: Int, extra: [String: String] = [:]) -> [String: String] {
+        var environment = [
+            "DATABASE_URL": "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
+            "REDIS_URL": redisURL,
+            "PASSWORDLESS_MASTER_KEY": MasterKey.generateBase64(),
+            "PORT": String(port),
+            "HOST": "127.0.0.1",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
+        environment.merge(extra) { _, new in new }
+        return environment
+    }
+
+    func migrate(_ database: TemporaryDatabase) async throws {
+        try await database.withClient { client in try await Migrator(client: client, logger: .quiet).migrate() }
+    }
+
+    @Test func readinessFollowsRedisWithoutARestart() async throws {
+        try await TemporaryDatabase.with { database in
+            try await migrate(database)
+            let redis = try RedisServerProcess()
+            try await redis.start()
+            var running: [(ManagedProcess, String)] = []
+            for service in Self.services {
+                let port = try TestEnvironment.freePort()
+                let process = try ManagedProcess.service(
+                    service.name, environment: environment(database: database.settings, redisURL: redis.url, port: port))
+                running.append((process, "http://127.0.0.1:\(port)"))
+            }
+            for (process, base) in running {
+                let ready = await TestEnvironment.eventually(within: .seconds(20)) { await HTTPProbe.status(base + "/readyz") == 200 }
+                #expect(ready, "\(process.name) never became ready:\n\(process.output)")
+                let health = try await HTTPProbe.get(base + "/healthz")
+                #expect(health.status == 200 && health.json?["status"] as? String == "ok")
+                let metrics = try await HTTPProbe.get(base + "/metrics")
+                #expect(metrics.status == 200)
+                #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+            }
+
+            await redis.stop()
+            for (process, base) in running {
+                let unready = await TestEnvironment.eventually(within: .seconds(5)) { await HTTPProbe.status(base + "/readyz") == 503 }
+                #expect(unready, "\(process.name) still ready with Redis down")
+                let reply = try await HTTPProbe.get(base + "/readyz")
+                #expect(reply.json?["status"] as? String == "unavailable")
+                #expect((reply.json?["reason"] as? String)?.hasPrefix("redis:") == true, "\(String(describing: reply.json))")
+            }
+
+            try await redis.start()
+            for (process, base) in running {
+                let ready = await TestEnvironment.eventually(within: .seconds(5)) { await HTTPProbe.status(base + "/readyz") == 200 }
+                #expect(ready, "\(process.name) did not recover after Redis came back:\n\(process.output)")
+                #expect(process.isRunning)
+            }
+
+            for (process, _) in running {
+                process.signal(SIGTERM)
+                let status = await process.waitForExit(within: .seconds(10))
+                #expect(status == 0, "\(process.name) did not stop cleanly on SIGTERM:\n\(process.output)")
+            }
+            await redis.stop()
+        }
+    }
+
+    @Test func refusesAnUnmigratedDatabase() async throws {
+        try await TemporaryDatabase.with { database in
+            let redisURL = try TestEnvironment.redisURL()
+            for service in Self.services {
+                let process = try ManagedProcess.service(
+                    service.name,
+                    environment: environment(database: database.settings, redisURL: redisURL, port: try TestEnvironment.freePort()))
+                let status = await process.waitForExit(within: .seconds(20))
+                #expect(status == 1, "\(service.name) kept running against an unmigrated database")
+                #expect(process.output.contains("\(service.name): the database is not migrated"), "\(process.output)")
+                #expect(process.output.contains("run `passwordless-admin migrate`"))
+            }
+        }
+    }
+
+    @Test func badSettingsStopTheProcessWithOneLineNamingThem() async throws {
+        let database = try DatabaseSettings(url: try TestEnvironment.databaseURL())
+        let good = environment(database: database, redisURL: try TestEnvironment.redisURL(), port: try TestEnvironment.freePort())
+        let cases: [(String, String?, String)] = [
+            ("DATABASE_URL", "postgres://nohost", "DATABASE_URL:"),
+            ("REDIS_URL", nil, "REDIS_URL: is required"),
+            ("PASSWORDLESS_MASTER_KEY", "dG9vLXNob3J0", "PASSWORDLESS_MASTER_KEY: must be 32 random bytes"),
+            ("PORT", "http", "PORT: must be a whole number"),
+        ]
+        for service in Self.services {
+            for (name, value, expected) in cases {
+                var environment = good
+                environment[name] = value
+                let process = try ManagedProcess.service(service.name, environment: environment)
+                let status = await process.waitForExit(within: .seconds(10))
+                let lines = process.output.split(separator: "\n")
+                #expect(status == 2, "\(service.name) with bad \(name)")
+                #expect(lines.count == 1 && lines[0].hasPrefix("\(service.name): \(expected)"), "\(process.output)")
+                if let value { #expect(!process.output.contains(value) || name != "PASSWORDLESS_MASTER_KEY") }
+            }
+        }
+    }
+
+    @Test func jsonLogsCarryTheRequestID() async throws {
+        try await TemporaryDatabase.with { database in
+            try await migrate(database)
+            let port = try TestEnvironment.freePort()
+            let process = try ManagedProcess.service(
+                "passwordless-gateway",
+                environment: environment(
+                    database: database.settings, redisURL: try TestEnvironment.redisURL(), port: port,
+                    extra: ["LOG_FORMAT": "json", "LOG_LEVEL": "debug"]))
+            let base = "http://127.0.0.1:\(port)"
+            let ready = await TestEnvironment.eventually(within: .seconds(20)) { await HTTPProbe.status(base + "/healthz") == 200 }
+            #expect(ready)
+            let reply = try await HTTPProbe.get(base + "/no/such/route?otp=123456", headers: ["X-Request-Id": "trace-42"])
+            #expect(reply.status == 404)
+            #expect(reply.headers["x-request-id"] == "trace-42")
+            #expect(reply.json?["error"] as? String == "not_found")
+            let logged = await TestEnvironment.eventually(within: .seconds(5)) { process.output.contains("trace-42") }
+            #expect(logged)
+            process.signal(SIGTERM)
+            _ = await process.waitForExit(within: .seconds(10))
+
+            let lines = process.output.split(separator: "\n").filter { !$0.isEmpty }
+            #expect(!lines.isEmpty)
+            var sawRequest = false
+            for line in lines {
+                let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                #expect(object != nil, "not a JSON log line: \(line)")
+                if object?["request_id"] as? String == "trace-42" {
+                    sawRequest = true
+                    #expect(object?["path"] as? String == "/no/such/route")
+                    #expect(object?["status"] as? String == "404")
+                }
+            }
+            #expect(sawRequest)
+            #expect(!process.output.contains("123456"), "the query string reached the log")
+        }
+    }
+
+    @Test func adminMigrateAppliesOnceThenReportsNothingToDo() async throws {
+        try await TemporaryDatabase.with { database in
+            let environment = environment(database: database.settings, redisURL: try TestEnvironment.redisURL(), port: 1)
+            let first = try ManagedProcess.service("passwordless-admin", arguments: ["migrate"], environment: environment)
+            #expect(await first.waitForExit(within: .seconds(20)) == 0)
+            #expect(first.output.contains("applied 1: initial schema"), "\(first.output)")
+            let check = try ManagedProcess.service("passwordless-admin", arguments: ["migrate", "--check"], environment: environment)
+            #expect(await check.waitForExit(within: .seconds(20)) == 0)
+            let second = try ManagedProcess.service("passwordless-admin", arguments: ["migrate"], environment: environment)
+            #expect(await second.waitForExit(within: .seconds(20)) == 0)
+            #expect(second.output.contains("nothing to apply"), "\(second.output)")
+        }
+    }
+}
