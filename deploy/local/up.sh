@@ -40,6 +40,7 @@ export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 PASSWORDLESS_MASTER_KEY="$(master_key)"
 export PASSWORDLESS_MASTER_KEY
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+export TOKEN_SERVICE_URL="http://127.0.0.1:$TOKEN_PORT"
 export DATABASE_URL
 
 # $STATE/env — `source .local/env` to get the same environment (e.g. to run
@@ -47,7 +48,7 @@ export DATABASE_URL
 # start_service restarts services when this file is newer than their pid file.
 env_text="$(
     printf '# Written by deploy/local/up.sh. Contains the master key: keep private.\n'
-    for var in DATABASE_URL REDIS_URL PASSWORDLESS_MASTER_KEY LOG_LEVEL; do
+    for var in DATABASE_URL REDIS_URL PASSWORDLESS_MASTER_KEY LOG_LEVEL TOKEN_SERVICE_URL; do
         printf 'export %s=%q\n' "$var" "${!var}"
     done
     printf 'export PASSWORDLESS_BIN_DIR=%q\n' "$BIN"
