@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // C system libraries
@@ -87,6 +88,31 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PasswordlessFlow",
+            dependencies: [
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "RedisClient",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/PasswordlessFlow",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Tokens",
+            dependencies: [
+                "PasswordlessCore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Shared/Tokens",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Observability",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
@@ -136,6 +162,7 @@ let package = Package(
             name: "passwordless-admin",
             dependencies: [
                 "ServiceRuntime",
+                "Tokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

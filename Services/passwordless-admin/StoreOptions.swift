@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
 import ServiceRuntime
@@ -17,8 +18,13 @@ struct StoreOptions: ParsableArguments {
         return try SettingValues(environment: environment, arguments: arguments)
     }
 
+    /// The master key from `PASSWORDLESS_MASTER_KEY`.
+    func masterKey() throws -> MasterKey {
+        try ServiceConfiguration.masterKey(try settings())
+    }
+
     /// Runs `body` with a PostgreSQL client that is running for its duration.
-    func withPostgres<T: Sendable>(logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    func withPostgres<T: Sendable>(logger: Logger = .admin, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let database = try ServiceConfiguration.database(try settings())
         var backgroundLogger = logger
         backgroundLogger.logLevel = .error  // the pool's start-up chatter is not for operators
@@ -27,6 +33,16 @@ struct StoreOptions: ParsableArguments {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             return try await body(client)
+        }
+    }
+
+    /// Runs `body` with a running PostgreSQL client and the tenant named by `--tenant`.
+    func withTenant<T: Sendable>(_ reference: String, _ body: @Sendable (PostgresClient, Tenant) async throws -> T) async throws -> T {
+        try await withPostgres { client in
+            guard let tenant = try await TenantRepository(client: client, logger: .admin).find(nameOrDomain: reference) else {
+                throw ValidationError("no tenant named \(reference) (create it with: passwordless-admin tenant create)")
+            }
+            return try await body(client, tenant)
         }
     }
 }
@@ -38,4 +54,25 @@ extension Logger {
         logger.logLevel = .warning
         return logger
     }()
+}
+
+/// Prints what a command created: `key: value` lines for people, one JSON object with `--json`.
+enum Output {
+    static func print(_ fields: KeyValuePairs<String, (any Sendable)?>, json: Bool) {
+        if json {
+            var object: [String: Any] = [:]
+            for (key, value) in fields { if let value { object[key] = value } }
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            Swift.print(String(decoding: data, as: UTF8.self))
+        } else {
+            for (key, value) in fields {
+                guard let value else { continue }
+                if let list = value as? [String] {
+                    Swift.print("\(key): \(list.joined(separator: ","))")
+                } else {
+                    Swift.print("\(key): \(value)")
+                }
+            }
+        }
+    }
 }

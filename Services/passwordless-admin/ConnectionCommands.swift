@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import PasswordlessCore
+import PasswordlessStorage
+
+/// `passwordless-admin connection create`.
+struct ConnectionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connection", abstract: "Manage connections (how codes are sent).", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an SMS or email connection on the twilio, smtp, webhook or outbox provider.")
+
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Tenant name or domain.") var tenant: String
+        @Option(help: "sms or email.") var strategy: String
+        @Option(help: "twilio, smtp, webhook or outbox.") var provider: String
+        @Option(help: "The name clients send as connection/realm (default: the strategy).") var name: String?
+
+        @Option(name: .customLong("twilio-account-sid")) var twilioAccountSID: String?
+        @Option(name: .customLong("twilio-auth-token")) var twilioAuthToken: String?
+        @Option(name: .customLong("messaging-service-sid")) var messagingServiceSID: String?
+        @Option(name: .customLong("twilio-base-url"), help: "Twilio's API base (default https://api.twilio.com).") var twilioBaseURL: String?
+        @Option(help: "Sender: a phone number (Twilio) or an address (SMTP).") var from: String?
+        @Option(name: .customLong("smtp-url"), help: "smtp://host:port or smtps://host:port") var smtpURL: String?
+        @Option(name: .customLong("smtp-user")) var smtpUser: String?
+        @Option(name: .customLong("smtp-password")) var smtpPassword: String?
+        @Flag(name: .customLong("smtp-require-tls"), help: "Fail rather than send without STARTTLS.") var smtpRequireTLS = false
+        @Option(name: .customLong("webhook-url")) var webhookURL: String?
+        @Option(name: .customLong("webhook-secret"), help: "Sent as Authorization: Bearer <secret>.") var webhookSecret: String?
+        @Option(name: .customLong("outbox-file"), help: "File the outbox provider appends messages to (local development).") var outboxFile: String?
+
+        @Option(help: "Message text; @@password@@ (or {{code}}) is replaced by the code.") var template: String?
+        @Option(help: "Email subject.") var subject: String?
+        @Option(name: .customLong("code-length")) var codeLength: Int = OneTimeCode.defaultLength
+        @Option(name: .customLong("code-ttl"), help: "Seconds a code stays valid (default 600).") var codeTTL: Int = 600
+        @Flag(name: .customLong("disable-signup"), help: "Send codes only to users that already exist.") var disableSignup = false
+        @Flag(help: "Print one JSON object.") var json = false
+
+        func validate() throws {
+            guard let strategy = Connection.Strategy(rawValue: strategy) else { throw ValidationError("--strategy must be sms or email") }
+            guard let provider = Connection.Provider(rawValue: provider) else {
+                throw ValidationError("--provider must be twilio, smtp, webhook or outbox")
+            }
+            guard OneTimeCode.lengths.contains(codeLength) else { throw ValidationError("--code-length must be 4 to 10") }
+            guard (30...86400).contains(codeTTL) else { throw ValidationError("--code-ttl must be 30 to 86400 seconds") }
+            if let template, !template.contains("@@password@@"), !template.contains("{{code}}") {
+                throw ValidationError("--template must contain @@password@@ (or {{code}}) where the code goes")
+            }
+            if let name, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$", options: .regularExpression) == nil {
+                throw ValidationError("--name must be letters, digits, - and _")
+            }
+            switch provider {
+            case .twilio:
+                guard strategy == .sms else { throw ValidationError("the twilio provider sends SMS: use --strategy sms") }
+                guard twilioAccountSID != nil, twilioAuthToken != nil else {
+                    throw ValidationError("twilio needs --twilio-account-sid and --twilio-auth-token")
+                }
+                guard (from == nil) != (messagingServiceSID == nil) else {
+                    throw ValidationError("twilio needs exactly one of --from or --messaging-service-sid")
+                }
+                if let from, PhoneNumber(from) == nil, from.range(of: "^[A-Za-z0-9 ]{1,11}$", options: .regularExpression) == nil {
+                    throw ValidationError("--from must be an E.164 number or an alphanumeric sender id")
+                }
+                try Self.checkURL(twilioBaseURL, flag: "--twilio-base-url", schemes: ["http", "https"])
+            case .smtp:
+                guard strategy == .email else { throw ValidationError("the smtp provider sends email: use --strategy email") }
+                guard smtpURL != nil else { throw ValidationError("smtp needs --smtp-url smtp://host:port") }
+                try Self.checkURL(smtpURL, flag: "--smtp-url", schemes: ["smtp", "smtps"])
+                guard let from, EmailAddress(from) != nil else { throw ValidationError("smtp needs --from with a valid address") }
+                guard (smtpUser == nil) == (smtpPassword == nil) else { throw ValidationError("give --smtp-user and --smtp-password together") }
+            case .webhook:
+                guard webhookURL != nil else { throw ValidationError("webhook needs --webhook-url") }
+                try Self.checkURL(webhookURL, flag: "--webhook-url", schemes: ["http", "https"])
+            case .outbox:
+                guard let outboxFile, outboxFile.hasPrefix("/") else { throw ValidationError("outbox needs --outbox-file with an absolute path") }
+            }
+        }
+
+        static func checkURL(_ text: String?, flag: String, schemes: Set<String>) throws {
+            guard let text else { return }
+            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme), url.host?.isEmpty == false
+            else { throw ValidationError("\(flag) must be a \(schemes.sorted().joined(separator: " or ")) URL with a host") }
+        }
+
+        func run() async throws {
+            let masterKey = try store.masterKey()
+            let strategy = Connection.Strategy(rawValue: self.strategy)!
+            let provider = Connection.Provider(rawValue: self.provider)!
+            let settings = ProviderSettings(
+                twilioAccountSID: twilioAccountSID, from: from.map { PhoneNumber($0)?.e164 ?? $0 }, messagingServiceSID: messagingServiceSID,
+                twilioBaseURL: twilioBaseURL, smtpURL: smtpURL, smtpUser: smtpUser, smtpRequireTLS: smtpRequireTLS ? true : nil,
+                webhookURL: webhookURL, outboxFile: outboxFile)
+            let secrets = ProviderSecrets(twilioAuthToken: twilioAuthToken, smtpPassword: smtpPassword, webhookSecret: webhookSecret)
+            var connection = Connection(
+                id: UUID(), tenantID: UUID(), name: name ?? strategy.rawValue, strategy: strategy, provider: provider, settings: settings,
+                sealedCredentials: nil, template: template, subject: subject, codeLength: codeLength, codeTTLSeconds: codeTTL,
+                disableSignup: disableSignup)
+            if secrets != ProviderSecrets() {
+                connection.sealedCredentials = SecretBox(masterKey: masterKey, purpose: .secretsAtRest)
+                    .seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)
+            }
+            let created = connection
+            try await store.withTenant(tenant) { client, tenant in
+                var connection = created
+                connection.tenantID = tenant.id
+                try await ConnectionRepository(client: client, logger: .admin).insert(connection)
+            }
+            Output.print(
+                ["id": created.id.uuidString.lowercased(), "name": created.name, "strategy": strategy.rawValue, "provider": provider.rawValue],
+                json: json)
+        }
+    }
+}

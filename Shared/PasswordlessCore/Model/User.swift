@@ -1,0 +1,33 @@
+import Foundation
+
+/// A person known to one connection of one tenant, by email or phone number.
+public struct User: Sendable, Equatable {
+    public var id: String
+    public var tenantID: UUID
+    public var connectionID: UUID
+    public var email: String?
+    public var phoneNumber: String?
+    public var emailVerified: Bool
+    public var phoneVerified: Bool
+
+    public init(
+        id: String, tenantID: UUID, connectionID: UUID, email: String?, phoneNumber: String?, emailVerified: Bool, phoneVerified: Bool
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.connectionID = connectionID
+        self.email = email
+        self.phoneNumber = phoneNumber
+        self.emailVerified = emailVerified
+        self.phoneVerified = phoneVerified
+    }
+
+    /// A new user id: 24 lower-case hex digits, the shape of Auth0's ids.
+    public static func generateID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<12).map { _ in
+            let hex = String(UInt8.random(in: 0...255, using: &generator), radix: 16)
+            return hex.count == 1 ? "0" + hex : hex
+        }.joined()
+    }
+}

@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import PasswordlessCore
+import RedisClient
+
+/// One-time codes in Redis: stored as an HMAC with their expiry, checked by one atomic script.
+///
+/// A code hash lives an hour past the code's own expiry so that a late attempt is told the code
+/// *expired* rather than that it is wrong; the script compares the expiry with Redis' clock.
+/// Issuing a code overwrites the hash (the latest code wins, attempts start again) and pushes
+/// its send job in the same round trip.
+public struct CodeStore: Sendable {
+    /// Wrong tries a code survives: the third wrong try deletes it.
+    public static let maximumAttempts = 3
+    /// How long a code hash outlives its code, to tell "expired" from "wrong".
+    public static let expiredGrace: Int64 = 3_600_000
+
+    let redis: RedisClient
+    let macKey: SymmetricKey
+
+    public init(redis: RedisClient, masterKey: MasterKey) {
+        self.redis = redis
+        self.macKey = masterKey.key(for: .codeMAC)
+    }
+
+    /// Stores `code` for the recipient (replacing any earlier one) and enqueues `job`.
+    public func issue(code: String, connection: UUID, recipient: String, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
+        let key = RedisKeys.code(connection: connection, recipient: recipient)
+        let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient, key: macKey)
+        let expiresAt = job?.codeExpiresAt ?? (Date().millisecondsSince1970 + Int64(ttlSeconds) * 1000)
+        var commands = [
+            RedisCommand("HSET", key, "mac", mac, "exp", expiresAt, "attempts", 0, "user", userID),
+            RedisCommand("PEXPIRE", key, Int64(ttlSeconds) * 1000 + Self.expiredGrace),
+        ]
+        if let job { commands.append(RedisCommand("LPUSH", RedisKeys.Queue.pending, job.encoded())) }
+        for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
+    }
+
+    /// What a code check found.
+    public enum Outcome: Sendable, Equatable {
+        /// The code was right; it is now used up.
+        case verified(userID: String)
+        /// Wrong code; `remaining` tries are left on it.
+        case wrong(remaining: Int)
+        /// Wrong code, and that was the last try: the code is gone.
+        case exhausted
+        /// The code was right or wrong, but too late: it is gone.
+        case expired
+        /// No code is waiting (never asked for, already used, replaced or long gone).
+        case missing
+    }
+
+    /// Checks `code` atomically: single use, three tries, expiry by Redis' clock.
+    public func verify(code: String, connection: UUID, recipient: String) async throws(RedisError) -> Outcome {
+        let key = RedisKeys.code(connection: connection, recipient: recipient)
+        let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient, key: macKey)
+        let reply = try await redis.eval(Self.verifyScript, keys: [key], arguments: [mac, Self.maximumAttempts])
+        guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
+        switch verdict {
+        case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
+        case "wrong": return .wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0))
+        case "exhausted": return .exhausted
+        case "expired": return .expired
+        default: return .missing
+        }
+    }
+
+    static let verifyScript = RedisScript(
+        """
+        local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user')
+        if not h[1] then return {'missing'} end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        if now >= tonumber(h[2]) then
+            redis.call('DEL', KEYS[1])
+            return {'expired'}
+        end
+        if h[1] == ARGV[1] then
+            redis.call('DEL', KEYS[1])
+            return {'ok', h[4]}
+        end
+        local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+        local maximum = tonumber(ARGV[2])
+        if attempts >= maximum then
+            redis.call('DEL', KEYS[1])
+            return {'exhausted'}
+        end
+        return {'wrong', maximum - attempts}
+        """)
+}

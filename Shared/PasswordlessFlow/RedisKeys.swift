@@ -1,0 +1,25 @@
+import Foundation
+
+/// Every Redis key the services use, in one place.
+///
+/// Each key carries a hash tag (`{…}`) so the layout works on Redis Cluster: the keys one script
+/// touches share a tag (all queue keys share `{queue}`), and per-recipient keys are spread by
+/// recipient so no slot gets hot.
+public enum RedisKeys {
+    /// The code hash of one recipient on one connection: `mac`, `exp` (ms), `attempts`, `user`.
+    public static func code(connection: UUID, recipient: String) -> String {
+        "pl:otp:{\(connection.uuidString.lowercased()):\(recipient)}"
+    }
+
+    /// An issued access token's userinfo, by the SHA-256 of the token.
+    public static func accessToken(digest: String) -> String { "pl:at:{\(digest)}" }
+
+    /// The delivery queue.
+    public enum Queue {
+        public static let pending = "pl:{queue}:pending"
+        public static func processing(worker: String) -> String { "pl:{queue}:processing:\(worker)" }
+        public static let workers = "pl:{queue}:workers"
+        public static let scheduled = "pl:{queue}:scheduled"
+        public static let dead = "pl:{queue}:dead"
+    }
+}

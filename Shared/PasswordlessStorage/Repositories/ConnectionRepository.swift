@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import PasswordlessCore
+import PostgresNIO
+
+/// Connections (strategy, provider, settings, sealed credentials) in PostgreSQL.
+public struct ConnectionRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func insert(_ connection: Connection) async throws {
+        let settings = String(decoding: try JSONEncoder().encode(connection.settings), as: UTF8.self)
+        try await client.query(
+            """
+            INSERT INTO connections (id, tenant_id, name, strategy, provider, settings, credentials_sealed, template, subject,
+                                     code_length, code_ttl_seconds, disable_signup)
+            VALUES (\(connection.id), \(connection.tenantID), \(connection.name), \(connection.strategy.rawValue),
+                    \(connection.provider.rawValue), \(settings)::jsonb, \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
+                    \(connection.template), \(connection.subject), \(connection.codeLength), \(connection.codeTTLSeconds),
+                    \(connection.disableSignup))
+            """, logger: logger)
+    }
+
+    public func find(tenantID: UUID, name: String) async throws -> Connection? {
+        try await rows(client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND name = \(name)", logger: logger)).first
+    }
+
+    public func find(id: UUID) async throws -> Connection? {
+        try await rows(client.query("\(unescaped: Self.columns) WHERE id = \(id)", logger: logger)).first
+    }
+
+    static let columns = """
+        SELECT id, tenant_id, name, strategy, provider, settings::text, credentials_sealed, template, subject,
+               code_length, code_ttl_seconds, disable_signup FROM connections
+        """
+
+    private func rows(_ sequence: PostgresRowSequence) async throws -> [Connection] {
+        var connections: [Connection] = []
+        for try await row in sequence {
+            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup) = try row.decode(
+                (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool).self)
+            connections.append(
+                Connection(
+                    id: id, tenantID: tenant, name: name, strategy: Connection.Strategy(rawValue: strategy) ?? .sms,
+                    provider: Connection.Provider(rawValue: provider) ?? .outbox,
+                    settings: try JSONDecoder().decode(ProviderSettings.self, from: Data(settings.utf8)),
+                    sealedCredentials: sealed.map { Array(buffer: $0) }, template: template, subject: subject, codeLength: length,
+                    codeTTLSeconds: ttl, disableSignup: disableSignup))
+        }
+        return connections
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import PasswordlessCore
+import PostgresNIO
+
+/// Tenants in PostgreSQL. All SQL about tenants lives here.
+public struct TenantRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func create(name: String, domain: String) async throws -> Tenant {
+        let tenant = Tenant(id: UUID(), name: name, domain: domain.lowercased())
+        try await client.query(
+            "INSERT INTO tenants (id, name, domain) VALUES (\(tenant.id), \(tenant.name), \(tenant.domain))", logger: logger)
+        return tenant
+    }
+
+    public func all() async throws -> [Tenant] {
+        try await rows(client.query("SELECT id, name, domain FROM tenants ORDER BY name", logger: logger))
+    }
+
+    public func find(id: UUID) async throws -> Tenant? {
+        try await rows(client.query("SELECT id, name, domain FROM tenants WHERE id = \(id)", logger: logger)).first
+    }
+
+    /// By name or, failing that, by domain: what operators type after `--tenant`.
+    public func find(nameOrDomain: String) async throws -> Tenant? {
+        try await rows(
+            client.query(
+                "SELECT id, name, domain FROM tenants WHERE name = \(nameOrDomain) OR domain = \(nameOrDomain.lowercased()) ORDER BY name = \(nameOrDomain) DESC LIMIT 1",
+                logger: logger)
+        ).first
+    }
+
+    private func rows(_ sequence: PostgresRowSequence) async throws -> [Tenant] {
+        var tenants: [Tenant] = []
+        for try await (id, name, domain) in sequence.decode((UUID, String, String).self) {
+            tenants.append(Tenant(id: id, name: name, domain: domain))
+        }
+        return tenants
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import PasswordlessCore
+import PostgresNIO
+
+/// Users in PostgreSQL: one row per tenant, connection and identifier.
+public struct UserRepository: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The user with this identifier, created if absent, in one statement (no read-then-write
+    /// race between two gateways). `created` says whether this call made it.
+    public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String) async throws -> (user: User, created: Bool) {
+        let email = connection.strategy == .email ? identifier : nil
+        let phone = connection.strategy == .sms ? identifier : nil
+        let rows = try await client.query(
+            """
+            WITH inserted AS (
+                INSERT INTO users (id, tenant_id, connection_id, identifier, email, phone_number)
+                VALUES (\(User.generateID()), \(tenantID), \(connection.id), \(identifier), \(email), \(phone))
+                ON CONFLICT (tenant_id, connection_id, identifier) DO NOTHING
+                RETURNING id, email_verified, phone_verified, true AS created
+            )
+            SELECT id, email_verified, phone_verified, created FROM inserted
+            UNION ALL
+            SELECT id, email_verified, phone_verified, false FROM users
+            WHERE tenant_id = \(tenantID) AND connection_id = \(connection.id) AND identifier = \(identifier)
+            LIMIT 1
+            """, logger: logger)
+        for try await (id, emailVerified, phoneVerified, created) in rows.decode((String, Bool, Bool, Bool).self) {
+            let user = User(
+                id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
+                phoneVerified: phoneVerified)
+            return (user, created)
+        }
+        throw StorageError.unexpected("the user upsert returned no row")
+    }
+
+    public func find(tenantID: UUID, connectionID: UUID, identifier: String) async throws -> User? {
+        try await rows(
+            client.query(
+                "\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID) AND identifier = \(identifier)",
+                logger: logger)
+        ).first
+    }
+
+    public func find(id: String) async throws -> User? {
+        try await rows(client.query("\(unescaped: Self.columns) WHERE id = \(id)", logger: logger)).first
+    }
+
+    /// Records successful logins: the channel is verified, `last_login` and `logins_count` move.
+    public func recordLogins(_ logins: [(userID: String, at: Date)]) async throws {
+        guard !logins.isEmpty else { return }
+        let ids = logins.map(\.userID)
+        let times = logins.map(\.at)
+        try await client.query(
+            """
+            UPDATE users AS u SET
+                logins_count = u.logins_count + l.n,
+                last_login = GREATEST(u.last_login, l.at),
+                email_verified = u.email_verified OR u.email IS NOT NULL,
+                phone_verified = u.phone_verified OR u.phone_number IS NOT NULL,
+                updated_at = now()
+            FROM (SELECT id, count(*) AS n, max(at) AS at FROM unnest(\(ids)::text[], \(times)::timestamptz[]) AS x(id, at) GROUP BY id) AS l
+            WHERE u.id = l.id
+            """, logger: logger)
+    }
+
+    static let columns = "SELECT id, tenant_id, connection_id, email, phone_number, email_verified, phone_verified FROM users"
+
+    private func rows(_ sequence: PostgresRowSequence) async throws -> [User] {
+        var users: [User] = []
+        for try await (id, tenant, connection, email, phone, emailVerified, phoneVerified) in sequence.decode(
+            (String, UUID, UUID, String?, String?, Bool, Bool).self)
+        {
+            users.append(
+                User(
+                    id: id, tenantID: tenant, connectionID: connection, email: email, phoneNumber: phone, emailVerified: emailVerified,
+                    phoneVerified: phoneVerified))
+        }
+        return users
+    }
+}
+
+/// A storage invariant that did not hold.
+public enum StorageError: Error, CustomStringConvertible {
+    case unexpected(String)
+
+    public var description: String {
+        switch self {
+        case .unexpected(let message): "storage: \(message)"
+        }
+    }
+}
