@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Shared/DeliveryTransport",
@@ -97,8 +98,19 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/PasswordlessFlow",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "PasswordlessCore",
+                "DeliveryTransport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/Delivery",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -106,6 +118,7 @@ let package = Package(
             dependencies: [
                 "PasswordlessCore",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -142,19 +155,19 @@ let package = Package(
         // Executables
         .executableTarget(
             name: "passwordless-gateway",
-            dependencies: ["ServiceRuntime"],
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types"), "ServiceRuntime", "PasswordlessFlow", "DeliveryTransport"],
             path: "Services/passwordless-gateway",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "passwordless-token",
-            dependencies: ["ServiceRuntime"],
+            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types"), "ServiceRuntime", "PasswordlessFlow", "Tokens"],
             path: "Services/passwordless-token",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "passwordless-dispatcher",
-            dependencies: ["ServiceRuntime", "DeliveryTransport"],
+            dependencies: ["ServiceRuntime", "PasswordlessFlow", "Delivery", "DeliveryTransport"],
             path: "Services/passwordless-dispatcher",
             swiftSettings: swiftSettings
         ),

@@ -44,7 +44,7 @@ struct ConnectionCommand: AsyncParsableCommand {
                 throw ValidationError("--provider must be twilio, smtp, webhook or outbox")
             }
             guard OneTimeCode.lengths.contains(codeLength) else { throw ValidationError("--code-length must be 4 to 10") }
-            guard (30...86400).contains(codeTTL) else { throw ValidationError("--code-ttl must be 30 to 86400 seconds") }
+            guard (1...86400).contains(codeTTL) else { throw ValidationError("--code-ttl must be 1 to 86400 seconds") }
             if let template, !template.contains("@@password@@"), !template.contains("{{code}}") {
                 throw ValidationError("--template must contain @@password@@ (or {{code}}) where the code goes")
             }

@@ -1,14 +1,29 @@
+import DeliveryTransport
 import Hummingbird
 import Logging
+import PasswordlessCore
+import PasswordlessFlow
 import Prometheus
+import ServiceLifecycle
 import ServiceRuntime
 
-/// Wires the gateway: the shared stores and probes, and (from the flow issue on) the
-/// passwordless start and user-management routes.
+/// Wires the gateway: the shared stores and probes, `/passwordless/start`, the user-management
+/// calls, and the forwarding of token routes.
 func buildApplication(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
     let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
-    return ServiceApplication.make(.gateway, configuration: configuration, dependencies: dependencies, router: router, logger: logger)
+    let directory = Directory(postgres: dependencies.postgres, logger: logger)
+    let starter = LoginStarter(postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
+    let hasher = CredentialHasher(masterKey: configuration.masterKey)
+    let transport = CurlTransport(concurrency: 32)
+
+    StartController(directory: directory, starter: starter, hasher: hasher).addRoutes(to: router)
+    ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
+        .addRoutes(to: router)
+    TokenProxyController(tokenServiceURL: configuration.tokenServiceURL, transport: transport).addRoutes(to: router)
+    return ServiceApplication.make(
+        .gateway, configuration: configuration, dependencies: dependencies, router: router, workers: [transport],
+        logger: logger)
 }

@@ -1,14 +1,36 @@
 import Hummingbird
 import Logging
+import PasswordlessCore
+import PasswordlessFlow
+import PasswordlessStorage
 import Prometheus
 import ServiceRuntime
+import Tokens
 
-/// Wires the token service: the shared stores and probes, and (from the flow issue on) the
-/// code exchange, JWKS, discovery and userinfo routes.
+/// Wires the token service: the shared stores and probes, the code exchange, JWKS, discovery
+/// and userinfo, and the background writer of logins.
 func buildApplication(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
     let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
-    return ServiceApplication.make(.token, configuration: configuration, dependencies: dependencies, router: router, logger: logger)
+    let directory = Directory(postgres: dependencies.postgres, logger: logger)
+    let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest)
+    let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
+    let signer = TokenSigner { tenantID in
+        let published = try await keys.published(tenantID: tenantID)
+        guard let current = published.first(where: { $0.retiredAt == nil }) ?? published.first else { return nil }
+        let pem = try secrets.openString(current.sealedPrivateKey, context: StoredSigningKey.sealingContext(kid: current.kid))
+        return TokenSigner.TenantKeys(current: (current.kid, pem), publicJWKs: published.map(\.publicJWK))
+    }
+    let accessTokens = AccessTokenStore(redis: dependencies.redis)
+    let recorder = LoginRecorder(postgres: dependencies.postgres, logger: logger)
+    let issuer = TokenIssuer(signer: signer, accessTokens: accessTokens, secrets: secrets)
+
+    TokenController(
+        directory: directory, codes: CodeStore(redis: dependencies.redis, masterKey: configuration.masterKey), issuer: issuer,
+        hasher: CredentialHasher(masterKey: configuration.masterKey), recorder: recorder
+    ).addRoutes(to: router)
+    DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)
+    return ServiceApplication.make(.token, configuration: configuration, dependencies: dependencies, router: router, workers: [recorder], logger: logger)
 }

@@ -1,6 +1,7 @@
 import CCurl
 import NIOConcurrencyHelpers
 import NIOPosix
+import ServiceLifecycle
 
 /// HTTPS requests to provider APIs and SMTP submission, both through libcurl.
 ///
@@ -8,7 +9,10 @@ import NIOPosix
 /// pool, never on an event loop or the cooperative pool; the pool's size bounds how many
 /// deliveries one process has in flight. Easy handles are kept between transfers (reset, not
 /// freed), so connections to a provider stay open and are reused.
-public final class CurlTransport: Sendable {
+///
+/// The transport is a `Service`: in a service group it is closed at shutdown, after the
+/// services that were started after it (its users) have stopped.
+public final class CurlTransport: Service, Sendable {
     private let threads: NIOThreadPool
     private let handles: NIOLockedValueBox<[CurlHandle]>
     /// The most response bytes buffered from one provider answer.
@@ -22,6 +26,12 @@ public final class CurlTransport: Sendable {
         threads = NIOThreadPool(numberOfThreads: max(1, concurrency))
         handles = NIOLockedValueBox([])
         threads.start()
+    }
+
+    /// Waits for graceful shutdown, then closes the transport.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
     }
 
     /// Waits for transfers in progress, then frees the threads and handles.

@@ -43,7 +43,7 @@ extension Migration {
                 template text,
                 subject text,
                 code_length integer NOT NULL DEFAULT 6 CHECK (code_length BETWEEN 4 AND 10),
-                code_ttl_seconds integer NOT NULL DEFAULT 600 CHECK (code_ttl_seconds BETWEEN 30 AND 86400),
+                code_ttl_seconds integer NOT NULL DEFAULT 600 CHECK (code_ttl_seconds BETWEEN 1 AND 86400),
                 disable_signup boolean NOT NULL DEFAULT false,
                 created_at timestamptz NOT NULL DEFAULT now(),
                 UNIQUE (tenant_id, name)

@@ -98,5 +98,5 @@ Environment:  source .local/env   (includes PASSWORDLESS_MASTER_KEY; then e.g. p
 Stop:         bash deploy/local/down.sh
 EOF
 
-# demo data
-# (a later change creates a demo tenant here)
+# demo data and the newcomer's walkthrough
+BIN="$BIN" GATEWAY_PORT="$GATEWAY_PORT" bash "$ROOT/deploy/local/demo.sh"

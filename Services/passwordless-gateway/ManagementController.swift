@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import PasswordlessCore
+import PasswordlessFlow
+import PasswordlessStorage
+import PostgresNIO
+import ServiceRuntime
+
+/// The user-management calls: the seed's `POST /api/users` (registers the user and sends the
+/// code) and `POST /api/v2/users` (creates without sending). Both need a management token
+/// (`passwordless-admin token create`) with the `create:users` scope.
+struct ManagementController {
+    let directory: Directory
+    let starter: LoginStarter
+    let users: UserRepository
+    let tokens: ManagementTokenRepository
+    let hasher: CredentialHasher
+    private let tokenCache = TTLCache<String, ManagementToken>(ttl: .seconds(10))
+
+    init(directory: Directory, starter: LoginStarter, postgres: PostgresClient, hasher: CredentialHasher, logger: Logger) {
+        self.directory = directory
+        self.starter = starter
+        self.users = UserRepository(client: postgres, logger: logger)
+        self.tokens = ManagementTokenRepository(client: postgres, logger: logger)
+        self.hasher = hasher
+    }
+
+    static let allowed: Set<String> = ["connection", "email", "phone_number", "email_verified", "phone_verified", "verify_email"]
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/api/users") { request, context in try await register(request, context: context, send: true) }
+        router.post("/api/v2/users") { request, context in try await register(request, context: context, send: false) }
+    }
+
+    func register(_ request: Request, context: BasicRequestContext, send: Bool) async throws -> Response {
+        let tenant = try await authorize(request, scope: "create:users")
+        let fields = try await RequestFields.parse(request)
+        try fields.rejectUnknown(allowed: Self.allowed)
+        guard let name = try fields.string("connection") else {
+            throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
+        }
+        guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
+            throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
+        }
+        let recipient = try LoginStarter.recipient(for: connection, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
+        _ = try fields.bool("email_verified")
+        _ = try fields.bool("phone_verified")
+
+        let user: User
+        let status: HTTPResponse.Status
+        if send {
+            let started = try await starter.start(
+                tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name, language: nil)
+            context.logger.info("code requested", metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID)"])
+            (user, status) = (started.user, .ok)
+        } else {
+            let (found, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient)
+            guard created else { throw APIError(status: 409, error: "Conflict", description: "The user already exists.") }
+            (user, status) = (found, .created)
+        }
+        var body: [String: Any] = [
+            "_id": user.id, "user_id": "\(connection.name)|\(user.id)", "connection": connection.name,
+            "email_verified": user.emailVerified,
+            "identities": [["connection": connection.name, "provider": connection.strategy.rawValue, "user_id": user.id, "isSocial": false]],
+        ]
+        switch connection.strategy {
+        case .sms:
+            body["phone_number"] = recipient
+            body["phone_verified"] = user.phoneVerified
+        case .email:
+            body["email"] = recipient
+        }
+        return try JSONResponse.make(status, object: body)
+    }
+
+    /// The tenant of the request's management token, if it has `scope`; 401 or 403 otherwise.
+    func authorize(_ request: Request, scope: String) async throws -> Tenant {
+        let header = request.headers[.authorization] ?? ""
+        guard header.lowercased().hasPrefix("bearer "), case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty
+        else {
+            throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
+        }
+        let digest = hasher.digest(token)
+        let key = digest.map { String($0, radix: 16) }.joined()
+        guard let record = try await tokenCache.value(for: key, load: { try await tokens.find(digest: digest) }),
+            let tenant = try await directory.tenant(id: record.tenantID)
+        else {
+            throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
+        }
+        if let host = request.head.authority, let byHost = try await directory.resolveTenant(host: host, client: nil), byHost.id != tenant.id,
+            try await directory.allTenants().count > 1
+        {
+            throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
+        }
+        guard record.scopes.contains(scope) else {
+            throw APIError(status: 403, error: "insufficient_scope", description: "Insufficient scope, expected: \(scope)")
+        }
+        return tenant
+    }
+}

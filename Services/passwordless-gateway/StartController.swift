@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PasswordlessCore
+import PasswordlessFlow
+import ServiceRuntime
+
+/// `POST /passwordless/start`: Auth0's call that sends a code.
+struct StartController {
+    let directory: Directory
+    let starter: LoginStarter
+    let hasher: CredentialHasher
+
+    static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/passwordless/start") { request, context in try await start(request, context: context) }
+    }
+
+    func start(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let fields = try await RequestFields.parse(request)
+        try fields.rejectUnknown(allowed: Self.allowed)
+        guard let clientID = try fields.string("client_id"), !clientID.isEmpty else {
+            throw APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
+        }
+        guard let client = try await directory.client(id: clientID),
+            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
+        else {
+            throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(clientID)")
+        }
+        if let secret = try fields.string("client_secret") {
+            guard let digest = client.secretDigest, hasher.matches(secret, digest: digest) else {
+                throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
+            }
+        }
+        guard let connectionName = try fields.string("connection") else {
+            throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
+        }
+        guard let connection = try await directory.connection(tenantID: tenant.id, name: connectionName) else {
+            throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
+        }
+        let recipient = try LoginStarter.recipient(for: connection, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
+        switch try fields.string("send") ?? (connection.strategy == .email ? "link" : "code") {
+        case "code": break
+        case "link":
+            throw APIError.badRequest("Magic links are not available yet: send \"send\": \"code\" to receive a code.")
+        default:
+            throw APIError.badRequest("The property send must be \"code\" or \"link\".")
+        }
+        switch fields.values["authParams"] {
+        case nil, .null, .object: break
+        default: throw APIError(status: 400, error: "bad.authParams", description: "authParams must be an object.")
+        }
+
+        let language = request.headers[HTTPField.Name("x-request-language")!]
+        let started: LoginStarter.Started
+        do {
+            started = try await starter.start(
+                tenant: tenant, connection: connection, recipient: recipient, clientID: client.clientID, applicationName: client.name,
+                language: language)
+        } catch LoginStarter.Refusal.signupDisabled {
+            throw APIError(status: 400, error: "bad.connection", description: "Public signup is disabled for this connection.")
+        }
+        context.logger.info(
+            "code requested",
+            metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID)", "new_user": "\(started.created)"])
+        switch connection.strategy {
+        case .email:
+            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient, "email_verified": started.user.emailVerified])
+        case .sms:
+            return try JSONResponse.make(object: [
+                "_id": started.user.id, "phone_number": recipient, "phone_verified": started.user.phoneVerified,
+                "request_language": language ?? NSNull(),
+            ])
+        }
+    }
+}

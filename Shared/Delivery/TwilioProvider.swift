@@ -1,0 +1,63 @@
+import DeliveryTransport
+import Foundation
+import PasswordlessCore
+
+/// Twilio's Messages API: `POST {base}/2010-04-01/Accounts/{AccountSid}/Messages.json`,
+/// form-encoded `To`, `From` or `MessagingServiceSid`, `Body`, HTTP basic auth with the
+/// Account SID and auth token. The job id goes in `I-Twilio-Idempotency-Token`.
+public struct TwilioProvider: DeliveryProvider {
+    public static let defaultBaseURL = "https://api.twilio.com"
+    let transport: CurlTransport
+
+    public init(transport: CurlTransport) {
+        self.transport = transport
+    }
+
+    public func deliver(_ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets) async throws(DeliveryError) -> String? {
+        guard let sid = settings.twilioAccountSID, let token = secrets.twilioAuthToken else {
+            throw .permanent(reason: "the connection has no Twilio account SID or auth token")
+        }
+        var form = [("To", message.recipient), ("Body", message.body)]
+        if let service = settings.messagingServiceSID {
+            form.append(("MessagingServiceSid", service))
+        } else if let from = settings.from {
+            form.append(("From", from))
+        }
+        let base = (settings.twilioBaseURL ?? Self.defaultBaseURL).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        let request = OutgoingHTTPRequest(
+            url: "\(base)/2010-04-01/Accounts/\(sid.formEncoded)/Messages.json",
+            headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"),
+                ("I-Twilio-Idempotency-Token", message.jobID),
+            ],
+            body: Array(form.map { "\($0.0.formEncoded)=\($0.1.formEncoded)" }.joined(separator: "&").utf8),
+            basicAuth: (sid, token))
+        let response: IncomingHTTPResponse
+        do {
+            response = try await transport.perform(request)
+        } catch {
+            throw error.isTransient ? .transient(reason: error.description, retryAfter: nil) : .permanent(reason: error.description)
+        }
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        if let failure = DeliveryError.fromHTTP(status: response.status, retryAfter: response.retryAfterSeconds, detail: Self.describe(json)) {
+            throw failure
+        }
+        return json?["sid"] as? String
+    }
+
+    /// Twilio's error body, `{"code": 21211, "message": "…"}`, as one line.
+    static func describe(_ json: [String: Any]?) -> String {
+        guard let json else { return "no JSON body" }
+        let code = (json["code"] as? Int).map { "Twilio error \($0)" } ?? "Twilio error"
+        return "\(code): \(json["message"] as? String ?? "")"
+    }
+}
+
+extension String {
+    /// `application/x-www-form-urlencoded` encoding of one name or value.
+    var formEncoded: String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._*")
+        return (addingPercentEncoding(withAllowedCharacters: allowed) ?? self).replacingOccurrences(of: "%20", with: "+")
+    }
+}

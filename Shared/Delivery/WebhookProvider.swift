@@ -1,0 +1,32 @@
+import DeliveryTransport
+import Foundation
+import PasswordlessCore
+
+/// Auth0's custom SMS gateway: `POST` JSON `{"recipient","body","sender"}` to the connection's
+/// URL, with `Authorization: Bearer <secret>` when one is set and the job id in `Idempotency-Key`.
+public struct WebhookProvider: DeliveryProvider {
+    let transport: CurlTransport
+
+    public init(transport: CurlTransport) {
+        self.transport = transport
+    }
+
+    public func deliver(_ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets) async throws(DeliveryError) -> String? {
+        guard let url = settings.webhookURL else { throw .permanent(reason: "the connection has no webhook URL") }
+        var headers = [("Content-Type", "application/json"), ("Idempotency-Key", message.jobID)]
+        if let secret = secrets.webhookSecret { headers.append(("Authorization", "Bearer \(secret)")) }
+        var payload = ["recipient": message.recipient, "body": message.body]
+        if let from = settings.from { payload["sender"] = from }
+        let body = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data()
+        let response: IncomingHTTPResponse
+        do {
+            response = try await transport.perform(OutgoingHTTPRequest(url: url, headers: headers, body: Array(body)))
+        } catch {
+            throw error.isTransient ? .transient(reason: error.description, retryAfter: nil) : .permanent(reason: error.description)
+        }
+        if let failure = DeliveryError.fromHTTP(status: response.status, retryAfter: response.retryAfterSeconds, detail: "webhook") {
+            throw failure
+        }
+        return nil
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Hummingbird
+import PasswordlessCore
+
+/// A request body's top-level fields, from JSON or `application/x-www-form-urlencoded` alike.
+///
+/// Token and start endpoints accept both encodings, as Auth0 does. `null` means absent.
+/// Bodies over ``limit`` are refused with 413 before they are read in full.
+public struct RequestFields: Sendable {
+    /// A JSON value, enough to tell types apart and to pass objects through.
+    public indirect enum Value: Sendable, Equatable {
+        case string(String), number(Double), bool(Bool), object([String: Value]), array([Value]), null
+    }
+
+    /// The largest body any endpoint reads.
+    public static let limit = 16 * 1024
+
+    public var values: [String: Value]
+
+    public init(values: [String: Value]) {
+        self.values = values
+    }
+
+    /// Reads and parses the body; 400 `bad.request` when it is neither a JSON object nor a form.
+    public static func parse(_ request: Request) async throws -> RequestFields {
+        var body = try await request.body.collect(upTo: limit)
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            return RequestFields(values: form(String(decoding: bytes, as: UTF8.self)))
+        }
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestFields(values: [:]) }
+        guard let value = try? JSONDecoder().decode(Value.self, from: Data(bytes)) else {
+            throw APIError.badRequest("The request body is not valid JSON.")
+        }
+        guard case .object(let values) = value else { throw APIError.badRequest("The request body must be a JSON object.") }
+        return RequestFields(values: values)
+    }
+
+    /// 400 `bad.request` naming the first property not in `allowed`.
+    public func rejectUnknown(allowed: Set<String>) throws(APIError) {
+        if let unknown = values.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw .badRequest("Unknown property: \(unknown)")
+        }
+    }
+
+    /// A string field; absent or `null` is nil, any other type is a `bad.request`.
+    public func string(_ name: String) throws(APIError) -> String? {
+        switch values[name] {
+        case nil, .null: return nil
+        case .string(let value): return value
+        default: throw .badRequest("The property \(name) must be a string.")
+        }
+    }
+
+    /// A boolean field (`true`/`false`, or the strings of form bodies).
+    public func bool(_ name: String) throws(APIError) -> Bool? {
+        switch values[name] {
+        case nil, .null: return nil
+        case .bool(let value): return value
+        case .string("true"): return true
+        case .string("false"): return false
+        default: throw .badRequest("The property \(name) must be a boolean.")
+        }
+    }
+
+    static func form(_ text: String) -> [String: Value] {
+        var values: [String: Value] = [:]
+        for pair in text.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (part: Substring) in part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part) }
+            values[decode(parts[0])] = .string(parts.count > 1 ? decode(parts[1]) : "")
+        }
+        return values
+    }
+}
+
+extension RequestFields.Value: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let bool = try? container.decode(Bool.self) {
+            self = .bool(bool)
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let string = try? container.decode(String.self) {
+            self = .string(string)
+        } else if let array = try? container.decode([Self].self) {
+            self = .array(array)
+        } else {
+            self = .object(try container.decode([String: Self].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try container.encode(s)
+        case .number(let n): try container.encode(n)
+        case .bool(let b): try container.encode(b)
+        case .object(let o): try container.encode(o)
+        case .array(let a): try container.encode(a)
+        case .null: try container.encodeNil()
+        }
+    }
+
+    /// Back to a Foundation object, for re-encoding.
+    public var foundationObject: Any {
+        switch self {
+        case .string(let s): s
+        case .number(let n): n
+        case .bool(let b): b
+        case .object(let o): o.mapValues(\.foundationObject)
+        case .array(let a): a.map(\.foundationObject)
+        case .null: NSNull()
+        }
+    }
+}
+
+/// JSON responses with stable key order.
+public enum JSONResponse {
+    public static func make(_ status: HTTPResponse.Status = .ok, _ value: some Encodable, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder.sorted.encode(value))))
+    }
+
+    /// A response from a Foundation dictionary (for bodies whose keys vary).
+    public static func make(_ status: HTTPResponse.Status = .ok, object: [String: Any], headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
