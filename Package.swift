@@ -192,6 +192,8 @@ let package = Package(
                 "DeliveryTransport",
                 "Observability",
                 "ServiceRuntime",
+                "Tokens",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

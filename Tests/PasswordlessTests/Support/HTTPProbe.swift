@@ -20,7 +20,13 @@ enum HTTPProbe {
     }()
 
     static func get(_ url: String, headers: [String: String] = [:]) async throws -> Reply {
+        try await send("GET", url, headers: headers)
+    }
+
+    static func send(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
         var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await session.data(for: request)
         let http = response as! HTTPURLResponse

@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import PasswordlessCore
+import PasswordlessStorage
+import PostgresNIO
+
+/// The whole system as an operator runs it: a fresh database migrated by `passwordless-admin`,
+/// a Redis of its own, a fake Twilio and a real SMTP server, and the three services as
+/// processes. Tenants, clients and connections are made with the admin CLI, and codes are read
+/// from what the providers received, never from the product's storage.
+final class PasswordlessStack: @unchecked Sendable {
+    let database: DatabaseSettings
+    let redis: RedisServerProcess
+    let masterKey = MasterKey.generateBase64()
+    let twilio: ManagedProcess
+    let twilioPort: Int
+    let twilioLog: URL
+    let smtp: ManagedProcess
+    let smtpPort: Int
+    let mailbox: URL
+    private(set) var services: [String: (process: ManagedProcess, port: Int)] = [:]
+    static let twilioSID = "AC" + String(repeating: "0", count: 31) + "1"
+    static let twilioToken = "twilio-test-token-7f3c"
+
+    var gatewayURL: String { "http://127.0.0.1:\(services["passwordless-gateway"]!.port)" }
+    var tokenURL: String { "http://127.0.0.1:\(services["passwordless-token"]!.port)" }
+    var dispatcher: ManagedProcess { services["passwordless-dispatcher"]!.process }
+
+    private init(database: DatabaseSettings) async throws {
+        self.database = database
+        redis = try RedisServerProcess()
+        try await redis.start()
+        twilioPort = try TestEnvironment.freePort()
+        twilioLog = FileManager.default.temporaryDirectory.appendingPathComponent("twilio-\(UUID().uuidString).jsonl")
+        twilio = try ManagedProcess.python(
+            script: "fake_twilio.py",
+            arguments: [
+                "--port", String(twilioPort), "--out", twilioLog.path, "--account-sid", Self.twilioSID, "--auth-token", Self.twilioToken,
+            ])
+        try await twilio.waitForOutput("READY")
+        smtpPort = try TestEnvironment.freePort()
+        mailbox = FileManager.default.temporaryDirectory.appendingPathComponent("mail-\(UUID().uuidString).jsonl")
+        smtp = try ManagedProcess.python(script: "smtp_sink.py", arguments: ["--port", String(smtpPort), "--out", mailbox.path])
+        try await smtp.waitForOutput("READY")
+    }
+
+    /// Runs `body` with a migrated, running stack, and tears it down after.
+    static func with(_ body: (PasswordlessStack) async throws -> Void) async throws {
+        try await TemporaryDatabase.with { database in
+            let stack = try await PasswordlessStack(database: database.settings)
+            defer { stack.stop() }
+            let migrate = try await stack.admin(["migrate"], json: false)
+            guard migrate.status == 0 else { throw TestFailure("migrate failed: \(migrate.output)") }
+            try await stack.startServices()
+            try await body(stack)
+        }
+    }
+
+    var environment: [String: String] {
+        [
+            "DATABASE_URL": "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
+            "REDIS_URL": redis.url,
+            "PASSWORDLESS_MASTER_KEY": masterKey,
+            "HOST": "127.0.0.1",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
+    }
+
+    private func startServices() async throws {
+        var ports: [String: Int] = [:]
+        for name in ["passwordless-token", "passwordless-gateway", "passwordless-dispatcher"] { ports[name] = try TestEnvironment.freePort() }
+        for (name, port) in ports {
+            var environment = self.environment
+            environment["PORT"] = String(port)
+            environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports["passwordless-token"]!)"
+            services[name] = (try ManagedProcess.service(name, environment: environment), port)
+        }
+        for (name, service) in services {
+            let ready = await TestEnvironment.eventually(within: .seconds(20)) {
+                await HTTPProbe.status("http://127.0.0.1:\(service.port)/readyz") == 200
+            }
+            guard ready else { throw TestFailure("\(name) did not become ready:\n\(service.process.output)") }
+        }
+    }
+
+    func stop() {
+        for (_, service) in services where service.process.isRunning {
+            service.process.signal(SIGTERM)
+        }
+        for (_, service) in services { _ = service.process.process.waitUntilExit() }
+        twilio.signal(SIGKILL)
+        smtp.signal(SIGKILL)
+    }
+
+    /// Everything the services logged so far.
+    var serviceLogs: String { services.values.map(\.process.output).joined(separator: "\n") }
+
+    // MARK: Operator commands
+
+    /// Runs `passwordless-admin` with the stack's settings.
+    func admin(_ arguments: [String], json: Bool = true) async throws -> (status: Int32?, output: String, json: [String: Any]) {
+        let process = try ManagedProcess.service("passwordless-admin", arguments: arguments + (json ? ["--json"] : []), environment: environment)
+        let status = await process.waitForExit(within: .seconds(30))
+        let output = process.output
+        let object = json ? (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:] : [:]
+        return (status, output, object)
+    }
+
+    /// Runs an admin command that must succeed and returns its JSON.
+    @discardableResult
+    func create(_ arguments: [String]) async throws -> [String: Any] {
+        let result = try await admin(arguments)
+        guard result.status == 0 else { throw TestFailure("passwordless-admin \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        return result.json
+    }
+
+    /// A tenant with an RS256 client and SMS (fake Twilio) and email (SMTP) connections.
+    struct Tenant {
+        var name: String
+        var domain: String
+        var clientID: String
+    }
+
+    func makeTenant(name: String = "acme", smsOptions: [String] = [], emailOptions: [String] = []) async throws -> Tenant {
+        let domain = "\(name).example.com"
+        try await create(["tenant", "create", "--name", name, "--domain", domain])
+        let client = try await create(["client", "create", "--tenant", name, "--name", "\(name) web"])
+        try await create(
+            [
+                "connection", "create", "--tenant", name, "--strategy", "sms", "--provider", "twilio", "--twilio-account-sid", Self.twilioSID,
+                "--twilio-auth-token", Self.twilioToken, "--from", "+15005550006", "--twilio-base-url", "http://127.0.0.1:\(twilioPort)",
+            ] + smsOptions)
+        try await create(
+            [
+                "connection", "create", "--tenant", name, "--strategy", "email", "--provider", "smtp", "--smtp-url", "smtp://127.0.0.1:\(smtpPort)",
+                "--from", "no-reply@\(domain)",
+            ] + emailOptions)
+        return Tenant(name: name, domain: domain, clientID: client["client_id"] as! String)
+    }
+
+    // MARK: What the providers received
+
+    struct SMS: Decodable {
+        var sid: String
+        var To: String
+        var From: String?
+        var Body: String
+        var idempotency_token: String?
+    }
+
+    func smsMessages() -> [SMS] {
+        let text = (try? String(contentsOf: twilioLog, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(SMS.self, from: Data($0.utf8)) }
+    }
+
+    struct Mail: Decodable {
+        var mail_from: String
+        var rcpt_tos: [String]
+        var data: String
+    }
+
+    func mails() -> [Mail] {
+        let text = (try? String(contentsOf: mailbox, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Mail.self, from: Data($0.utf8)) }
+    }
+
+    /// Waits for the `count`-th SMS to `number` and returns the code in it.
+    func smsCode(to number: String, count: Int = 1) async throws -> String {
+        let arrived = await TestEnvironment.eventually(within: .seconds(15)) { self.smsMessages().filter { $0.To == number }.count >= count }
+        guard arrived, let body = smsMessages().filter({ $0.To == number }).dropFirst(count - 1).first?.Body, let code = Self.code(in: body) else {
+            throw TestFailure("no SMS #\(count) to \(number) arrived; dispatcher log:\n\(dispatcher.output)")
+        }
+        return code
+    }
+
+    /// Waits for the `count`-th email to `address` and returns the code in its (base64) body.
+    func emailCode(to address: String, count: Int = 1) async throws -> String {
+        let arrived = await TestEnvironment.eventually(within: .seconds(15)) { self.mails().filter { $0.rcpt_tos.contains(address) }.count >= count }
+        guard arrived, let mail = mails().filter({ $0.rcpt_tos.contains(address) }).dropFirst(count - 1).first,
+            let code = Self.code(in: MailParts(mail.data).decodedBody)
+        else {
+            throw TestFailure("no email #\(count) to \(address) arrived; dispatcher log:\n\(dispatcher.output)")
+        }
+        return code
+    }
+
+    static func code(in text: String) -> String? {
+        text.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 }.map(String.init)
+    }
+
+    // MARK: HTTP
+
+    func post(_ path: String, json: [String: Any], headers: [String: String] = [:], base: String? = nil) async throws -> HTTPProbe.Reply {
+        try await HTTPProbe.send(
+            "POST", (base ?? gatewayURL) + path, body: try JSONSerialization.data(withJSONObject: json),
+            headers: ["Content-Type": "application/json"].merging(headers) { $1 })
+    }
+
+    func postForm(_ path: String, form: [String: String]) async throws -> HTTPProbe.Reply {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")
+        return try await HTTPProbe.send(
+            "POST", gatewayURL + path, body: Data(body.utf8), headers: ["Content-Type": "application/x-www-form-urlencoded"])
+    }
+
+    /// A query on the stack's database, for checks of what was stored.
+    func query<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        try await TemporaryDatabase.withClient(database, body)
+    }
+}
+
+/// The parts of a raw RFC 5322 message the tests look at.
+struct MailParts {
+    var headers: [String: String] = [:]
+    var rawBody = ""
+
+    init(_ raw: String) {
+        let normalised = raw.replacingOccurrences(of: "\r\n", with: "\n")
+        let sections = normalised.components(separatedBy: "\n\n")
+        var lastKey: String?
+        for line in sections[0].split(separator: "\n") {
+            if line.first == " " || line.first == "\t", let key = lastKey {
+                headers[key, default: ""] += "\n" + line
+            } else if let colon = line.firstIndex(of: ":") {
+                let key = line[..<colon].lowercased()
+                headers[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                lastKey = key
+            }
+        }
+        rawBody = sections.dropFirst().joined(separator: "\n\n")
+    }
+
+    var decodedBody: String {
+        guard headers["content-transfer-encoding"]?.lowercased() == "base64" else { return rawBody }
+        return Data(base64Encoded: rawBody.replacingOccurrences(of: "\n", with: "")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+}

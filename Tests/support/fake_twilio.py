@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""A local HTTP server that answers like Twilio's Messages API, for the tests.
+
+POST /2010-04-01/Accounts/{AccountSid}/Messages.json with form fields To, From or
+MessagingServiceSid, Body and HTTP basic auth:
+  201 {"sid": "SM…", "status": "queued", …}       and one JSON line appended to --out
+  401 {"code": 20003, …}                          wrong account SID or auth token
+  400 {"code": 21211, …}                          a To that is not E.164, or Twilio's magic
+                                                  invalid number +15005550001
+Prints READY once listening; runs until killed.
+"""
+import argparse
+import base64
+import json
+import re
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+
+def make_handler(args, lock):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_):
+            pass
+
+        def reply(self, status, body):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode()
+            match = PATH.match(self.path)
+            if not match:
+                return self.reply(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
+            expected = "Basic " + base64.b64encode(f"{args.account_sid}:{args.auth_token}".encode()).decode()
+            if match.group(1) != args.account_sid or self.headers.get("Authorization") != expected:
+                return self.reply(401, {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
+            form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+            to = form.get("To", "")
+            if not E164.match(to) or to == "+15005550001":
+                return self.reply(400, {
+                    "code": 21211, "message": f"The 'To' number {to} is not a valid phone number.",
+                    "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400,
+                })
+            sid = "SM" + uuid.uuid4().hex
+            record = {
+                "sid": sid, "account": match.group(1), "To": to, "From": form.get("From"),
+                "MessagingServiceSid": form.get("MessagingServiceSid"), "Body": form.get("Body"),
+                "idempotency_token": self.headers.get("I-Twilio-Idempotency-Token"),
+            }
+            with lock:
+                with open(args.out, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(record) + "\n")
+            self.reply(201, {"sid": sid, "status": "queued", "to": to, "from": form.get("From"), "body": form.get("Body")})
+
+    return Handler
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--account-sid", required=True)
+    parser.add_argument("--auth-token", required=True)
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args, threading.Lock()))
+    server.daemon_threads = True
+    print("READY", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
