@@ -167,7 +167,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "passwordless-dispatcher",
-            dependencies: ["ServiceRuntime", "PasswordlessFlow", "Delivery", "DeliveryTransport"],
+            dependencies: [
+                "ServiceRuntime", "PasswordlessFlow", "Delivery", "DeliveryTransport", .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Services/passwordless-dispatcher",
             swiftSettings: swiftSettings
         ),
@@ -176,6 +178,7 @@ let package = Package(
             dependencies: [
                 "ServiceRuntime",
                 "Tokens",
+                "PasswordlessFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -193,6 +196,7 @@ let package = Package(
                 "Observability",
                 "ServiceRuntime",
                 "Tokens",
+                "PasswordlessFlow",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

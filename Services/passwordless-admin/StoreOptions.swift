@@ -4,6 +4,7 @@ import Logging
 import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
+import RedisClient
 import ServiceRuntime
 
 /// The connection flags every admin command accepts; unset flags fall back to the environment.
@@ -11,10 +12,14 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL)")
     var databaseURL: String?
 
+    @Option(name: .customLong("redis-url"), help: "Redis URL (default: $REDIS_URL)")
+    var redisURL: String?
+
     /// The settings from the environment with these flags on top.
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SettingValues {
         var arguments: [String] = []
         if let databaseURL { arguments += [Setting.databaseURL.flag, databaseURL] }
+        if let redisURL { arguments += [Setting.redisURL.flag, redisURL] }
         return try SettingValues(environment: environment, arguments: arguments)
     }
 
@@ -33,6 +38,21 @@ struct StoreOptions: ParsableArguments {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             return try await body(client)
+        }
+    }
+
+    /// Runs `body` with a Redis client, closed after.
+    func withRedis<T: Sendable>(_ body: (RedisClient) async throws -> T) async throws -> T {
+        var configuration = try ServiceConfiguration.redis(try settings())
+        configuration.poolSize = 2
+        let client = RedisClient(configuration: configuration, logger: .admin)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
         }
     }
 

@@ -5,29 +5,30 @@ import Logging
 import PasswordlessCore
 import PasswordlessFlow
 import Prometheus
-import ServiceLifecycle
 import ServiceRuntime
 
-/// Wires the dispatcher: its health and metrics server on its own port, the shared stores, and
-/// the delivery workers with their providers.
+/// Wires the dispatcher: its health and metrics server on its own port, the shared stores, the
+/// libcurl transport and the delivery worker with its providers.
 func buildApplication(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
     let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
-    let concurrency = 16
-    let transport = CurlTransport(concurrency: concurrency)
-    let worker = DeliveryWorker(
-        queue: DeliveryQueue(redis: dependencies.redis), redis: dependencies.redis,
-        directory: Directory(postgres: dependencies.postgres, logger: logger),
-        jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal),
-        secrets: SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest),
+    let settings = configuration.dispatcher
+    let transport = CurlTransport(concurrency: settings.concurrency)
+    let queue = DeliveryQueue(redis: dependencies.redis)
+    let metrics = DispatcherMetrics()
+    let deliverer = JobDeliverer(
+        queue: queue, directory: Directory(postgres: dependencies.postgres, logger: logger),
+        jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal, previousMasterKeys: configuration.previousMasterKeys),
+        secrets: SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys),
         providers: [
             .twilio: TwilioProvider(transport: transport), .smtp: SMTPProvider(transport: transport),
             .webhook: WebhookProvider(transport: transport), .outbox: OutboxProvider(),
         ],
-        concurrency: concurrency, maximumAttempts: 8, logger: logger)
+        settings: settings, metrics: metrics, logger: logger)
+    let worker = DeliveryWorker(queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
+    // The transport starts before the worker, so it closes after the worker has stopped.
     return ServiceApplication.make(
-        .dispatcher, configuration: configuration, dependencies: dependencies, router: router,
-        workers: [transport, worker], logger: logger)
+        .dispatcher, configuration: configuration, dependencies: dependencies, router: router, workers: [transport, worker], logger: logger)
 }

@@ -1,139 +1,119 @@
-import Delivery
-import DeliveryTransport
 import Foundation
 import Logging
-import PasswordlessCore
 import PasswordlessFlow
 import RedisClient
 import ServiceLifecycle
+import ServiceRuntime
 
-/// The dispatcher's loop: take a job, deliver it, settle it — delivered, scheduled for a retry,
-/// or dead-lettered — and only then remove it from this worker's processing list.
+/// The dispatcher's loop: take a job, hand it to the ``JobDeliverer``, which delivers and settles
+/// it, and only then is it gone from this worker's processing list. A job is always in exactly
+/// one Redis list, so a crash loses nothing.
 ///
-/// `concurrency` such loops run at once, each with its own blocking Redis connection, so a slow
-/// provider does not hold up the queue. A promoter moves due retries back to pending.
-/// On graceful shutdown the loops take no new job and finish the one in hand.
+/// One fetcher takes jobs (`BLMOVE`, on its own blocking connection) while fewer than
+/// `concurrency` deliveries are in flight, so a slow provider never serialises the queue.
+/// Beside it: a heartbeat that keeps this worker's jobs its own, a reaper that hands the jobs of
+/// dead workers back (any dispatcher reaps any other), a promoter for due retries, and a sampler
+/// for the queue gauges.
+///
+/// On graceful shutdown it takes nothing new and waits up to `shutdownGrace` for deliveries in
+/// flight; at that deadline it hands what is still in its processing list back to pending and
+/// cancels the rest (libcurl aborts their transfers).
 struct DeliveryWorker: Service {
     let queue: DeliveryQueue
     let redis: RedisClient
-    let directory: Directory
-    let jobSeal: SecretBox
-    let secrets: SecretBox
-    let providers: [Connection.Provider: any DeliveryProvider]
-    let concurrency: Int
-    let maximumAttempts: Int
+    let deliverer: JobDeliverer
+    let settings: DispatcherSettings
+    let metrics: DispatcherMetrics
     let logger: Logger
     let workerID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
 
     func run() async throws {
-        logger.info("dispatcher started", metadata: ["worker": "\(workerID)", "concurrency": "\(concurrency)"])
+        logger.info("dispatcher started", metadata: ["worker": "\(workerID)", "concurrency": "\(settings.concurrency)"])
         await withDiscardingTaskGroup { group in
-            for _ in 0..<concurrency {
-                group.addTask { await consume() }
-            }
-            group.addTask { await promote() }
+            group.addTask { await every(settings.heartbeatTTL / 3) { try await queue.heartbeat(worker: workerID, ttl: settings.heartbeatTTL) } }
+            group.addTask { await every(settings.heartbeatTTL / 3) { try await reap() } }
+            group.addTask { await every(.milliseconds(250)) { try await queue.promoteDueRetries() } }
+            group.addTask { await every(.seconds(2)) { metrics.record(try await QueueStats.read(from: redis)) } }
+            await fetchAndDeliver()
+            group.cancelAll()  // ends the periodic tasks' sleeps at once
         }
+        logger.info("dispatcher stopped", metadata: ["worker": "\(workerID)"])
     }
 
-    private func consume() async {
+    private func fetchAndDeliver() async {
+        try? await queue.heartbeat(worker: workerID, ttl: settings.heartbeatTTL)
         let connection = redis.makeBlockingConnection()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                guard let raw = try await queue.take(worker: workerID, using: connection, timeout: .seconds(1)) else { continue }
-                await handle(raw)
-            } catch {
-                logger.warning("cannot take a job", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
+        // Child results: true from the shutdown timer when the grace period ran out.
+        await withTaskGroup(of: Bool.self) { deliveries in
+            var inFlight = 0
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                if inFlight >= settings.concurrency {
+                    _ = await deliveries.next()
+                    inFlight -= 1
+                    continue
+                }
+                let raw: [UInt8]?
+                do {
+                    raw = try await queue.take(worker: workerID, using: connection, timeout: .seconds(1))
+                } catch {
+                    logger.warning("cannot take a job", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(500))
+                    continue
+                }
+                guard let raw else { continue }
+                inFlight += 1
+                deliveries.addTask {
+                    metrics.inFlight.increment()
+                    await deliverer.deliver(raw, worker: workerID)
+                    metrics.inFlight.decrement()
+                    return false
+                }
+            }
+            guard inFlight > 0 else { return }
+            let grace = settings.shutdownGrace
+            deliveries.addTask { (try? await Task.sleep(for: grace)) != nil }
+            while let deadlinePassed = await deliveries.next() {
+                if deadlinePassed {
+                    logger.warning("deliveries still in flight at the shutdown deadline; handing their jobs back")
+                    await handBack()
+                    deliveries.cancelAll()
+                } else {
+                    inFlight -= 1
+                    if inFlight == 0 { deliveries.cancelAll() }  // stops the timer
+                }
             }
         }
         await connection.close()
+        await handBack()
     }
 
-    private func promote() async {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+    private func handBack() async {
+        do {
+            let returned = try await queue.release(worker: workerID)
+            if returned > 0 { logger.info("jobs handed back to pending", metadata: ["count": "\(returned)"]) }
+        } catch {
+            logger.error("cannot hand jobs back; a reaper will once the heartbeat expires", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func reap() async throws {
+        let reaped = try await queue.reapDeadWorkers()
+        if reaped > 0 {
+            logger.warning("returned the jobs of dead workers to pending", metadata: ["count": "\(reaped)"])
+            metrics.reaped.increment(by: reaped)
+        }
+    }
+
+    /// Runs `body` every `interval` until cancelled (after the deliveries have drained, so the
+    /// heartbeat goes on while they finish); failures are logged and the loop goes on.
+    private func every(_ interval: Duration, _ body: () async throws -> Void) async {
+        while !Task.isCancelled {
             do {
-                try await queue.promoteDueRetries()
+                try await body()
             } catch {
-                logger.warning("cannot promote retries", metadata: ["error": "\(error)"])
+                logger.warning("periodic queue task failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(250))
+            try? await Task.sleep(for: interval)
         }
-    }
-
-    /// Delivers one job and settles it. Never throws: every outcome ends in one of the lists.
-    func handle(_ raw: [UInt8]) async {
-        guard let job = try? SendJob.decode(raw) else {
-            logger.error("malformed job dead-lettered")
-            let entry = #"{"reason":"malformed"}"#
-            try? await queue.deadLetter(raw, entry: Array(entry.utf8), worker: workerID)
-            return
-        }
-        var metadata: Logger.Metadata = ["job": "\(job.id)", "attempt": "\(job.attempts + 1)"]
-        let now = Date().millisecondsSince1970
-        guard now < job.codeExpiresAt else {
-            await bury(raw, job: job, reason: "expired", lastError: nil, metadata: metadata)
-            return
-        }
-        do {
-            guard let connection = try await directory.connection(id: job.connectionID), let provider = providers[connection.provider] else {
-                throw DeliveryError.permanent(reason: "the connection no longer exists")
-            }
-            metadata["provider"] = "\(connection.provider.rawValue)"
-            let credentials = try connection.sealedCredentials.map {
-                try JSONDecoder().decode(ProviderSecrets.self, from: Data(try secrets.open($0, context: connection.sealingContext)))
-            }
-            let message = RenderedMessage.render(
-                jobID: job.id, code: try job.code(box: jobSeal), recipient: job.recipient, applicationName: job.applicationName,
-                connection: connection)
-            let providerID = try await provider.deliver(message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
-            try await queue.complete(raw, worker: workerID)
-            metadata["provider_message"] = providerID.map { "\($0)" }
-            metadata["latency_ms"] = "\(Date().millisecondsSince1970 - job.createdAt)"
-            logger.info("delivered", metadata: metadata)
-        } catch let error as DeliveryError {
-            await settleFailure(raw, job: job, error: error, metadata: metadata)
-        } catch let error as RedisError {
-            // The job stays in this worker's processing list; the reaper returns it to pending.
-            logger.error("cannot settle job", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        } catch {
-            await settleFailure(raw, job: job, error: .permanent(reason: "\(error)"), metadata: metadata)
-        }
-    }
-
-    private func settleFailure(_ raw: [UInt8], job: SendJob, error: DeliveryError, metadata: Logger.Metadata) async {
-        var retried = job
-        retried.attempts += 1
-        guard case .transient(_, let retryAfter) = error, retried.attempts < maximumAttempts else {
-            await bury(raw, job: retried, reason: error.reason, lastError: error.description, metadata: metadata)
-            return
-        }
-        let due = Date().millisecondsSince1970 + Self.backoff(attempt: retried.attempts, retryAfter: retryAfter)
-        guard due < job.codeExpiresAt else {
-            await bury(raw, job: retried, reason: "expired", lastError: error.description, metadata: metadata)
-            return
-        }
-        do {
-            try await queue.scheduleRetry(raw, updated: retried.encoded(), due: due, worker: workerID)
-            logger.warning("delivery failed; retry scheduled", metadata: metadata.merging(["error": "\(error)", "due": "\(due)"]) { $1 })
-        } catch {
-            logger.error("cannot schedule retry", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        }
-    }
-
-    private func bury(_ raw: [UInt8], job: SendJob, reason: String, lastError: String?, metadata: Logger.Metadata) async {
-        let entry = DeadLetter(job: job, reason: reason, attempts: job.attempts, lastError: lastError, diedAt: Date().millisecondsSince1970)
-        do {
-            try await queue.deadLetter(raw, entry: Array(try JSONEncoder().encode(entry)), worker: workerID)
-            logger.warning("job dead-lettered", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
-        } catch {
-            logger.error("cannot dead-letter job", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        }
-    }
-
-    /// Exponential backoff with full jitter (1 s base, 60 s cap), never sooner than `Retry-After`.
-    static func backoff(attempt: Int, retryAfter: Int?) -> Int64 {
-        let ceiling = min(60_000, 1000 << min(attempt, 16))
-        let jittered = Int64.random(in: 0...Int64(ceiling))
-        return max(jittered, Int64(retryAfter ?? 0) * 1000)
     }
 }

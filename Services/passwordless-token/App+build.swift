@@ -15,7 +15,7 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
     let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
-    let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest)
+    let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
     let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
     let signer = TokenSigner { tenantID in
         let published = try await keys.published(tenantID: tenantID)

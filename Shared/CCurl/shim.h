@@ -6,6 +6,7 @@
    these typed wrappers are the only way the Swift code sets options. */
 
 typedef size_t (*pcurl_data_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
+typedef int (*pcurl_progress_callback)(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 
 static inline CURLcode pcurl_set_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode pcurl_set_string(CURL *h, CURLoption o, const char *v) { return curl_easy_setopt(h, o, v); }
@@ -13,5 +14,6 @@ static inline CURLcode pcurl_set_pointer(CURL *h, CURLoption o, void *v) { retur
 static inline CURLcode pcurl_set_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode pcurl_set_offset(CURL *h, CURLoption o, curl_off_t v) { return curl_easy_setopt(h, o, v); }
 static inline CURLcode pcurl_set_callback(CURL *h, CURLoption o, pcurl_data_callback v) { return curl_easy_setopt(h, o, v); }
+static inline CURLcode pcurl_set_progress(CURL *h, pcurl_progress_callback v) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, v); }
 static inline CURLcode pcurl_get_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 #endif

@@ -8,6 +8,8 @@ import CCurl
 final class CurlHandle: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// The current transfer's cancellation flag, checked by the progress callback.
+    var cancellation: CancellationFlag?
 
     init() {
         guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
@@ -117,12 +119,17 @@ final class CurlHandle: @unchecked Sendable {
         _ = pcurl_set_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
         _ = pcurl_set_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
         _ = pcurl_set_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
+        sink.cancellation = cancellation
+        _ = pcurl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+        _ = pcurl_set_progress(handle, progressCallback)
+        _ = pcurl_set_pointer(handle, CURLOPT_XFERINFODATA, unmanaged.toOpaque())
         let code = curl_easy_perform(handle)
         guard code != CURLE_OK else { return }
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         switch code {
         case CURLE_OPERATION_TIMEDOUT: throw .timeout
+        case CURLE_ABORTED_BY_CALLBACK where sink.cancellation?.isCancelled == true: throw .cancelled
         case CURLE_WRITE_ERROR where sink.overflowed: throw .responseTooLarge
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: throw .invalidRequest(message)
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_USE_SSL_FAILED, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
@@ -139,6 +146,7 @@ final class CurlHandle: @unchecked Sendable {
 
 /// Collects a response's body (bounded) and header lines.
 private final class ResponseSink {
+    var cancellation: CancellationFlag?
     var body: [UInt8] = []
     var headerFields: [String: String] = [:]
     var overflowed = false
@@ -189,6 +197,11 @@ private let headerCallback: pcurl_data_callback = { data, size, count, context i
     let length = size * count
     if let data { sink.appendHeaderLine(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)) }
     return length
+}
+
+private let progressCallback: pcurl_progress_callback = { context, _, _, _, _ in
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+    return sink.cancellation?.isCancelled == true ? 1 : 0
 }
 
 private let uploadCallback: pcurl_data_callback = { buffer, size, count, context in

@@ -50,22 +50,39 @@ public final class CurlTransport: Service, Sendable {
         try await onThread { handle throws(TransportError) in try handle.send(mail, via: server) }
     }
 
+    /// Runs one transfer on a pool thread. Cancelling the calling task aborts the transfer
+    /// (libcurl's progress callback checks the flag at least once a second).
     private func onThread<T: Sendable>(_ body: @escaping @Sendable (CurlHandle) throws(TransportError) -> T) async throws(TransportError) -> T {
         let handles = self.handles
+        let cancellation = CancellationFlag()
         let result: Result<T, TransportError>
         do {
-            result = try await threads.runIfActive {
-                let handle = handles.withLockedValue { $0.popLast() } ?? CurlHandle()
-                defer { handles.withLockedValue { $0.append(handle) } }
-                do throws(TransportError) {
-                    return .success(try body(handle))
-                } catch {
-                    return .failure(error)
+            result = try await withTaskCancellationHandler {
+                try await threads.runIfActive {
+                    let handle = handles.withLockedValue { $0.popLast() } ?? CurlHandle()
+                    defer { handles.withLockedValue { $0.append(handle) } }
+                    handle.cancellation = cancellation
+                    defer { handle.cancellation = nil }
+                    do throws(TransportError) {
+                        return .success(try body(handle))
+                    } catch {
+                        return .failure(error)
+                    }
                 }
+            } onCancel: {
+                cancellation.cancel()
             }
         } catch {
             throw .invalidRequest("the transport is shut down")
         }
         return try result.get()
     }
+}
+
+/// Set when the task that started a transfer is cancelled; the transfer's progress callback
+/// aborts it.
+final class CancellationFlag: Sendable {
+    private let flag = NIOLockedValueBox(false)
+    func cancel() { flag.withLockedValue { $0 = true } }
+    var isCancelled: Bool { flag.withLockedValue { $0 } }
 }

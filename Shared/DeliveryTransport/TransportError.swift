@@ -16,11 +16,14 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case smtp(code: Int, message: String)
     /// The response body exceeded what we are willing to buffer.
     case responseTooLarge
+    /// The calling task was cancelled (a shutdown deadline); whether the provider got the
+    /// message is unknown.
+    case cancelled
 
     /// Whether trying again later could succeed.
     public var isTransient: Bool {
         switch self {
-        case .network, .timeout: true
+        case .network, .timeout, .cancelled: true
         case .smtp(let code, _): (400..<500).contains(code) || code == 0
         case .invalidRequest, .tls, .responseTooLarge: false
         }
@@ -34,6 +37,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tls(let m): "TLS error: \(m)"
         case .smtp(let code, let m): "SMTP \(code): \(m)"
         case .responseTooLarge: "response too large"
+        case .cancelled: "cancelled"
         }
     }
 }

@@ -5,7 +5,9 @@ import RedisClient
 /// schedule and a capped dead-letter list (ARCHITECTURE.md, "Queue protocol").
 ///
 /// Every move between lists is atomic (`BLMOVE`, or a Lua script over keys that share the
-/// `{queue}` hash tag), so a job is always in exactly one place.
+/// `{queue}` hash tag), so a job is always in exactly one place. Settling starts by removing the
+/// job from the worker's processing list, and does nothing more when it is no longer there
+/// (the worker handed it back at shutdown, or a reaper took it): whoever removes a job owns it.
 public struct DeliveryQueue: Sendable {
     /// Dead letters kept, newest first.
     public static let deadLetterCap = 10_000
@@ -25,9 +27,10 @@ public struct DeliveryQueue: Sendable {
         return reply.bytes
     }
 
-    /// The job was delivered: it leaves the processing list.
-    public func complete(_ raw: [UInt8], worker: String) async throws(RedisError) {
-        try await redis.send(RedisCommand("LREM", RedisKeys.Queue.processing(worker: worker), 1, raw))
+    /// The job was delivered: it leaves the processing list. Returns whether it was still there.
+    @discardableResult
+    public func complete(_ raw: [UInt8], worker: String) async throws(RedisError) -> Bool {
+        try await redis.send(RedisCommand("LREM", RedisKeys.Queue.processing(worker: worker), 1, raw)).int == 1
     }
 
     /// Moves the job from processing to the retry schedule, as `updated`, due at `due` (ms).
@@ -53,15 +56,17 @@ public struct DeliveryQueue: Sendable {
 
     static let moveToScheduleScript = RedisScript(
         """
+        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
         redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-        return redis.call('LREM', KEYS[1], 1, ARGV[1])
+        return 1
         """)
 
     static let moveToDeadScript = RedisScript(
         """
+        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
         redis.call('LPUSH', KEYS[2], ARGV[2])
         redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[3]) - 1)
-        return redis.call('LREM', KEYS[1], 1, ARGV[1])
+        return 1
         """)
 
     static let promoteScript = RedisScript(

@@ -18,6 +18,9 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var databasePoolSize: Int
+    /// Earlier master keys, still accepted when opening sealed data (for master-key rotation).
+    public var previousMasterKeys: [MasterKey] = []
+    public var dispatcher = DispatcherSettings()
 
     public init(
         database: DatabaseSettings, redis: RedisConfiguration, masterKey: MasterKey, host: String = "0.0.0.0", port: Int,
@@ -50,6 +53,27 @@ public struct ServiceConfiguration: Sendable {
             logFormat: logging.format,
             databasePoolSize: try settings.integer(.databasePoolSize, in: 1...500, default: 20)
         )
+        previousMasterKeys = try Self.previousMasterKeys(settings)
+        dispatcher = DispatcherSettings(
+            concurrency: try settings.integer(.dispatcherConcurrency, in: 1...1024, default: 64),
+            maximumAttempts: try settings.integer(.dispatcherMaxAttempts, in: 1...100, default: 10),
+            retryCap: .seconds(try settings.integer(.dispatcherRetryCap, in: 1...3600, default: 60)),
+            heartbeatTTL: .seconds(try settings.integer(.dispatcherHeartbeatTTL, in: 2...3600, default: 15)),
+            shutdownGrace: .seconds(try settings.integer(.dispatcherShutdownGrace, in: 0...600, default: 10)))
+    }
+
+    /// `PASSWORDLESS_PREVIOUS_MASTER_KEYS`, decoded.
+    public static func previousMasterKeys(_ settings: SettingValues) throws(ConfigurationError) -> [MasterKey] {
+        guard let text = settings[.previousMasterKeys] else { return [] }
+        var keys: [MasterKey] = []
+        for (index, part) in text.split(separator: ",").enumerated() {
+            do {
+                keys.append(try MasterKey(base64: String(part)))
+            } catch {
+                throw ConfigurationError(Setting.previousMasterKeys.environmentName, "key \(index + 1) \(error.description)")
+            }
+        }
+        return keys
     }
 
     /// `DATABASE_URL`, parsed.
@@ -119,5 +143,27 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(setting.environmentName, "must be an http:// or https:// URL with a host")
         }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+}
+
+/// How a dispatcher delivers: how much at once, how often it retries, how it hands work back.
+public struct DispatcherSettings: Sendable, Equatable {
+    public var concurrency: Int
+    public var maximumAttempts: Int
+    public var retryBase: Duration
+    public var retryCap: Duration
+    public var heartbeatTTL: Duration
+    public var shutdownGrace: Duration
+
+    public init(
+        concurrency: Int = 64, maximumAttempts: Int = 10, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
+        heartbeatTTL: Duration = .seconds(15), shutdownGrace: Duration = .seconds(10)
+    ) {
+        self.concurrency = concurrency
+        self.maximumAttempts = maximumAttempts
+        self.retryBase = retryBase
+        self.retryCap = retryCap
+        self.heartbeatTTL = heartbeatTTL
+        self.shutdownGrace = shutdownGrace
     }
 }

@@ -12,6 +12,12 @@ public enum Setting: String, Sendable, CaseIterable {
     case logFormat = "LOG_FORMAT"
     case databasePoolSize = "DATABASE_POOL_SIZE"
     case redisPoolSize = "REDIS_POOL_SIZE"
+    case previousMasterKeys = "PASSWORDLESS_PREVIOUS_MASTER_KEYS"
+    case dispatcherConcurrency = "DISPATCHER_CONCURRENCY"
+    case dispatcherMaxAttempts = "DISPATCHER_MAX_ATTEMPTS"
+    case dispatcherRetryCap = "DISPATCHER_RETRY_CAP"
+    case dispatcherHeartbeatTTL = "DISPATCHER_HEARTBEAT_TTL"
+    case dispatcherShutdownGrace = "DISPATCHER_SHUTDOWN_GRACE"
 
     /// The environment variable's name.
     public var environmentName: String { rawValue }
@@ -32,6 +38,12 @@ public enum Setting: String, Sendable, CaseIterable {
         case .logFormat: "text or json (default text)"
         case .databasePoolSize: "most PostgreSQL connections (default 20)"
         case .redisPoolSize: "most pooled Redis connections and their threads (default 8)"
+        case .previousMasterKeys: "earlier master keys, comma-separated base64, still accepted for opening sealed data"
+        case .dispatcherConcurrency: "deliveries one dispatcher keeps in flight (default 64)"
+        case .dispatcherMaxAttempts: "delivery attempts before a job is dead-lettered (default 10)"
+        case .dispatcherRetryCap: "longest wait between two attempts, seconds (default 60)"
+        case .dispatcherHeartbeatTTL: "seconds after a dispatcher's last heartbeat before its jobs are reaped (default 15)"
+        case .dispatcherShutdownGrace: "seconds a stopping dispatcher waits for deliveries in flight (default 10)"
         }
     }
 }

@@ -7,13 +7,17 @@ MessagingServiceSid, Body and HTTP basic auth:
   401 {"code": 20003, …}                          wrong account SID or auth token
   400 {"code": 21211, …}                          a To that is not E.164, or Twilio's magic
                                                   invalid number +15005550001
-Prints READY once listening; runs until killed.
+  503 {"code": 20500, …}                          for the first --fail-for-seconds after start
+Every request is answered after --delay-ms. With --attempts-out, every request that passed
+authentication is logged (time, job id from I-Twilio-Idempotency-Token, status), so tests can
+see retries and their spacing. Prints READY once listening; runs until killed.
 """
 import argparse
 import base64
 import json
 import re
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -22,7 +26,7 @@ PATH = re.compile(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$")
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 
 
-def make_handler(args, lock):
+def make_handler(args, lock, started):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -37,22 +41,36 @@ def make_handler(args, lock):
             self.end_headers()
             self.wfile.write(data)
 
+        def attempt(self, status):
+            if args.attempts_out:
+                record = {"t": time.time(), "job": self.headers.get("I-Twilio-Idempotency-Token"), "status": status}
+                with lock:
+                    with open(args.attempts_out, "a", encoding="utf-8") as f:
+                        f.write(json.dumps(record) + "\n")
+
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode()
+            if args.delay_ms:
+                time.sleep(args.delay_ms / 1000)
             match = PATH.match(self.path)
             if not match:
                 return self.reply(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
             expected = "Basic " + base64.b64encode(f"{args.account_sid}:{args.auth_token}".encode()).decode()
             if match.group(1) != args.account_sid or self.headers.get("Authorization") != expected:
                 return self.reply(401, {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
+            if time.time() < started + args.fail_for_seconds:
+                self.attempt(503)
+                return self.reply(503, {"code": 20500, "message": "Service unavailable", "status": 503})
             form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
             to = form.get("To", "")
             if not E164.match(to) or to == "+15005550001":
+                self.attempt(400)
                 return self.reply(400, {
                     "code": 21211, "message": f"The 'To' number {to} is not a valid phone number.",
                     "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400,
                 })
+            self.attempt(201)
             sid = "SM" + uuid.uuid4().hex
             record = {
                 "sid": sid, "account": match.group(1), "To": to, "From": form.get("From"),
@@ -73,8 +91,12 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--account-sid", required=True)
     parser.add_argument("--auth-token", required=True)
+    parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--fail-for-seconds", type=float, default=0)
+    parser.add_argument("--attempts-out")
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args, threading.Lock()))
+    ThreadingHTTPServer.request_queue_size = 512
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(args, threading.Lock(), time.time()))
     server.daemon_threads = True
     print("READY", flush=True)
     server.serve_forever()

@@ -18,17 +18,30 @@ final class PasswordlessStack: @unchecked Sendable {
     let smtp: ManagedProcess
     let smtpPort: Int
     let mailbox: URL
+    let options: Options
     private(set) var services: [String: (process: ManagedProcess, port: Int)] = [:]
+
+    /// What a test changes about the stack.
+    struct Options {
+        var twilioArguments: [String] = []
+        var redisArguments: [String] = []
+        /// Extra environment for the dispatchers (DISPATCHER_CONCURRENCY, …).
+        var dispatcherEnvironment: [String: String] = [:]
+        var dispatchers = 1
+    }
     static let twilioSID = "AC" + String(repeating: "0", count: 31) + "1"
     static let twilioToken = "twilio-test-token-7f3c"
 
     var gatewayURL: String { "http://127.0.0.1:\(services["passwordless-gateway"]!.port)" }
     var tokenURL: String { "http://127.0.0.1:\(services["passwordless-token"]!.port)" }
     var dispatcher: ManagedProcess { services["passwordless-dispatcher"]!.process }
+    var dispatcherPort: Int { services["passwordless-dispatcher"]!.port }
+    var dispatchers: [ManagedProcess] { services.filter { $0.key.hasPrefix("passwordless-dispatcher") }.map(\.value.process) }
 
-    private init(database: DatabaseSettings) async throws {
+    private init(database: DatabaseSettings, options: Options) async throws {
         self.database = database
-        redis = try RedisServerProcess()
+        self.options = options
+        redis = try RedisServerProcess(extraArguments: options.redisArguments)
         try await redis.start()
         twilioPort = try TestEnvironment.freePort()
         twilioLog = FileManager.default.temporaryDirectory.appendingPathComponent("twilio-\(UUID().uuidString).jsonl")
@@ -36,7 +49,7 @@ final class PasswordlessStack: @unchecked Sendable {
             script: "fake_twilio.py",
             arguments: [
                 "--port", String(twilioPort), "--out", twilioLog.path, "--account-sid", Self.twilioSID, "--auth-token", Self.twilioToken,
-            ])
+            ] + options.twilioArguments)
         try await twilio.waitForOutput("READY")
         smtpPort = try TestEnvironment.freePort()
         mailbox = FileManager.default.temporaryDirectory.appendingPathComponent("mail-\(UUID().uuidString).jsonl")
@@ -45,9 +58,9 @@ final class PasswordlessStack: @unchecked Sendable {
     }
 
     /// Runs `body` with a migrated, running stack, and tears it down after.
-    static func with(_ body: (PasswordlessStack) async throws -> Void) async throws {
+    static func with(_ options: Options = Options(), _ body: (PasswordlessStack) async throws -> Void) async throws {
         try await TemporaryDatabase.with { database in
-            let stack = try await PasswordlessStack(database: database.settings)
+            let stack = try await PasswordlessStack(database: database.settings, options: options)
             defer { stack.stop() }
             let migrate = try await stack.admin(["migrate"], json: false)
             guard migrate.status == 0 else { throw TestFailure("migrate failed: \(migrate.output)") }
@@ -68,12 +81,16 @@ final class PasswordlessStack: @unchecked Sendable {
 
     private func startServices() async throws {
         var ports: [String: Int] = [:]
-        for name in ["passwordless-token", "passwordless-gateway", "passwordless-dispatcher"] { ports[name] = try TestEnvironment.freePort() }
+        var names = ["passwordless-token", "passwordless-gateway"]
+        for index in 0..<options.dispatchers { names.append(index == 0 ? "passwordless-dispatcher" : "passwordless-dispatcher#\(index + 1)") }
+        for name in names { ports[name] = try TestEnvironment.freePort() }
         for (name, port) in ports {
             var environment = self.environment
             environment["PORT"] = String(port)
             environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports["passwordless-token"]!)"
-            services[name] = (try ManagedProcess.service(name, environment: environment), port)
+            let executable = String(name.prefix { $0 != "#" })
+            if executable == "passwordless-dispatcher" { environment.merge(options.dispatcherEnvironment) { $1 } }
+            services[name] = (try ManagedProcess.service(executable, environment: environment), port)
         }
         for (name, service) in services {
             let ready = await TestEnvironment.eventually(within: .seconds(20)) {

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import PasswordlessFlow
+import RedisClient
+
+/// `passwordless-admin queue stats [--json] [--watch]`.
+struct QueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "queue", abstract: "Inspect the delivery queue.", subcommands: [Stats.self])
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pending, processing (per live worker), scheduled retries, dead letters and the age of the oldest pending job.")
+        @OptionGroup var store: StoreOptions
+        @Flag(help: "Print one JSON object (one per line with --watch).") var json = false
+        @Flag(help: "Print again every --interval seconds until interrupted.") var watch = false
+        @Option(help: "Seconds between two prints with --watch.") var interval: Double = 2
+
+        func run() async throws {
+            try await store.withRedis { redis in
+                repeat {
+                    let stats = try await QueueStats.read(from: redis)
+                    print(json ? Self.json(stats) : Self.text(stats))
+                    if watch { try await Task.sleep(for: .milliseconds(Int(max(0.2, interval) * 1000))) }
+                } while watch
+            }
+        }
+
+        static func json(_ stats: QueueStats) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return String(decoding: (try? encoder.encode(stats)) ?? Data(), as: UTF8.self)
+        }
+
+        static func text(_ stats: QueueStats) -> String {
+            var lines = [
+                "pending:     \(stats.pending)", "processing:  \(stats.processing)", "scheduled:   \(stats.scheduled)",
+                "dead:        \(stats.dead)", String(format: "oldest pending age: %.1fs", stats.oldestPendingAgeSeconds),
+            ]
+            for worker in stats.workers {
+                lines.append("  worker \(worker.id): \(worker.processing) processing\(worker.alive ? "" : " (heartbeat expired)")")
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}
+
+/// `passwordless-admin dead list | requeue (ID | --all) | purge`.
+struct DeadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dead", abstract: "Inspect and replay dead letters.", subcommands: [List.self, Requeue.self, Purge.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List dead letters, newest first (never the code).")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "At most this many.") var limit = 100
+        @Flag(help: "One JSON object per line.") var json = false
+
+        func run() async throws {
+            let letters = try await store.withRedis { redis in try await DeadLetters(redis: redis).list(limit: limit) }
+            for (entry, _) in letters {
+                let fields: [String: Any] = [
+                    "job_id": entry.job.id, "recipient": entry.job.recipient, "connection_id": entry.job.connectionID.uuidString.lowercased(),
+                    "reason": entry.reason, "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
+                    "created_at": Self.iso(entry.job.createdAt), "died_at": Self.iso(entry.diedAt),
+                    "code_expires_at": Self.iso(entry.job.codeExpiresAt),
+                ]
+                if json {
+                    let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print("\(entry.job.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))  \(entry.lastError ?? "")")
+                }
+            }
+        }
+
+        static func iso(_ milliseconds: Int64) -> String {
+            ISO8601DateFormatter().string(from: Date(millisecondsSince1970: milliseconds))
+        }
+    }
+
+    struct Requeue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Send dead jobs again (only those whose code is still live; the others stay).")
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The job id (from dead list).") var id: String?
+        @Flag(help: "Every dead job whose code is still live.") var all = false
+
+        func validate() throws {
+            guard (id == nil) != !all else { throw ValidationError("give a job id or --all") }
+        }
+
+        func run() async throws {
+            let (id, all) = (self.id, self.all)
+            let counts = try await store.withRedis { redis -> [DeadLetters.RequeueOutcome: Int] in
+                let dead = DeadLetters(redis: redis)
+                var counts: [DeadLetters.RequeueOutcome: Int] = [:]
+                for (entry, raw) in try await dead.list() where all || entry.job.id == id {
+                    counts[try await dead.requeue(entry, raw: raw), default: 0] += 1
+                }
+                return counts
+            }
+            if let id, counts.isEmpty { throw ValidationError("no dead letter for job \(id)") }
+            print("requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)")
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete every dead letter.")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let purged = try await store.withRedis { redis in try await DeadLetters(redis: redis).purge() }
+            print("purged: \(purged)")
+        }
+    }
+}
+
+extension DeadLetters.RequeueOutcome: Hashable {}
