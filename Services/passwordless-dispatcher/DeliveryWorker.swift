@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PasswordlessFlow
 import RedisClient
 import ServiceLifecycle
@@ -12,8 +13,9 @@ import ServiceRuntime
 /// One fetcher takes jobs (`BLMOVE`, on its own blocking connection) while fewer than
 /// `concurrency` deliveries are in flight, so a slow provider never serialises the queue.
 /// Beside it: a heartbeat that keeps this worker's jobs its own, a reaper that hands the jobs of
-/// dead workers back (any dispatcher reaps any other), a promoter for due retries, and a sampler
-/// for the queue gauges.
+/// dead workers back (any dispatcher reaps any other), an orphan check that hands back jobs of
+/// its own it does not hold (a `BLMOVE` whose reply Redis lost), a promoter for due retries, and
+/// a sampler for the queue gauges.
 ///
 /// On graceful shutdown it takes nothing new and waits up to `shutdownGrace` for deliveries in
 /// flight; at that deadline it hands what is still in its processing list back to pending and
@@ -26,12 +28,17 @@ struct DeliveryWorker: Service {
     let metrics: DispatcherMetrics
     let logger: Logger
     let workerID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
+    /// The jobs this worker has taken and not yet settled.
+    private let held = NIOLockedValueBox<Set<[UInt8]>>([])
+    /// Jobs seen in the processing list but not held at the last scan.
+    private let suspects = NIOLockedValueBox<Set<[UInt8]>>([])
 
     func run() async throws {
         logger.info("dispatcher started", metadata: ["worker": "\(workerID)", "concurrency": "\(settings.concurrency)"])
         await withDiscardingTaskGroup { group in
             group.addTask { await every(settings.heartbeatTTL / 3) { try await queue.heartbeat(worker: workerID, ttl: settings.heartbeatTTL) } }
             group.addTask { await every(settings.heartbeatTTL / 3) { try await reap() } }
+            group.addTask { await every(settings.heartbeatTTL / 3) { try await returnOrphans() } }
             group.addTask { await every(.milliseconds(250)) { try await queue.promoteDueRetries() } }
             group.addTask { await every(.seconds(2)) { metrics.record(try await QueueStats.read(from: redis)) } }
             await fetchAndDeliver()
@@ -62,10 +69,12 @@ struct DeliveryWorker: Service {
                 }
                 guard let raw else { continue }
                 inFlight += 1
+                held.withLockedValue { _ = $0.insert(raw) }
                 deliveries.addTask {
                     metrics.inFlight.increment()
                     await deliverer.deliver(raw, worker: workerID)
                     metrics.inFlight.decrement()
+                    held.withLockedValue { _ = $0.remove(raw) }
                     return false
                 }
             }
@@ -93,6 +102,20 @@ struct DeliveryWorker: Service {
             if returned > 0 { logger.info("jobs handed back to pending", metadata: ["count": "\(returned)"]) }
         } catch {
             logger.error("cannot hand jobs back; a reaper will once the heartbeat expires", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Hands back jobs that sit in this worker's processing list without being held, on two
+    /// scans in a row (so a job whose `BLMOVE` reply is just arriving is never taken).
+    private func returnOrphans() async throws {
+        let listed = Set(try await queue.processing(worker: workerID))
+        let orphans = listed.subtracting(held.withLockedValue { $0 })
+        let confirmed = suspects.withLockedValue { suspects in
+            defer { suspects = orphans }
+            return orphans.intersection(suspects)
+        }
+        for raw in confirmed where try await queue.returnOrphan(raw, worker: workerID) {
+            logger.warning("returned an orphaned job to pending")
         }
     }
 

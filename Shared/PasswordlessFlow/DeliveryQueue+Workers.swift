@@ -36,6 +36,28 @@ extension DeliveryQueue {
         return Int(reply.int ?? 0)
     }
 
+    /// The jobs in `worker`'s processing list.
+    public func processing(worker: String) async throws(RedisError) -> [[UInt8]] {
+        try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.processing(worker: worker), 0, -1)).array?.compactMap(\.bytes) ?? []
+    }
+
+    /// Moves one job from `worker`'s processing list back to the front of pending, if it is still
+    /// there. For jobs the worker does not hold: a `BLMOVE` whose reply was lost (Redis died
+    /// between moving the job and answering) leaves such an orphan behind a live heartbeat.
+    @discardableResult
+    public func returnOrphan(_ raw: [UInt8], worker: String) async throws(RedisError) -> Bool {
+        try await redis.eval(
+            Self.returnOrphanScript, keys: [RedisKeys.Queue.processing(worker: worker), RedisKeys.Queue.pending], arguments: [raw]
+        ).int == 1
+    }
+
+    static let returnOrphanScript = RedisScript(
+        """
+        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+        redis.call('RPUSH', KEYS[2], ARGV[1])
+        return 1
+        """)
+
     // Processing lists are filled at their left end, so their right end holds the oldest job;
     // moving LEFT→RIGHT puts the oldest at pending's right end, which BLMOVE takes first.
     static let reapScript = RedisScript(

@@ -44,6 +44,17 @@ struct DeliveryTests {
         return try await QueueStats.read(from: redis)
     }
 
+    /// Every list but dead is empty (within a moment: the provider records a message just before
+    /// the dispatcher removes the job from its processing list).
+    static func expectSettled(_ stack: PasswordlessStack, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let settled = await TestEnvironment.eventually(within: .seconds(10)) {
+            guard let stats = try? await Self.stats(stack) else { return false }
+            return stats.pending == 0 && stats.processing == 0 && stats.scheduled == 0 && stats.dead == 0
+        }
+        let stats = try await Self.stats(stack)
+        #expect(settled, "\(stats)", sourceLocation: sourceLocation)
+    }
+
     @Test func aKilledDispatcherLosesNothing() async throws {
         var options = PasswordlessStack.Options()
         options.dispatchers = 2
@@ -71,8 +82,7 @@ struct DeliveryTests {
             #expect(complete, "only \(unique) of \(total) delivered")
             #expect(unique == total)
             #expect(duplicates <= 64, "\(duplicates) duplicates, more than the killed dispatcher had in flight")
-            let stats = try await Self.stats(stack)
-            #expect(stats.pending == 0 && stats.processing == 0 && stats.dead == 0 && stats.scheduled == 0, "\(stats)")
+            try await Self.expectSettled(stack)
         }
     }
 
@@ -153,8 +163,27 @@ struct DeliveryTests {
             #expect(complete, "only \(Set(delivered).count) of \(total) delivered after the restart:\n\(stack.dispatcher.output.suffix(3000))")
             let running = stack.dispatchers.allSatisfy { $0.isRunning }
             #expect(running)
-            let stats = try await Self.stats(stack)
-            #expect(stats.pending == 0 && stats.processing == 0, "\(stats)")
+            try await Self.expectSettled(stack)
+        }
+    }
+
+    /// A job in a live worker's processing list that the worker does not hold (Redis moved it
+    /// but its `BLMOVE` reply was lost) is handed back and delivered.
+    @Test func orphanedJobsOfALiveWorkerAreHandedBack() async throws {
+        var options = PasswordlessStack.Options()
+        options.twilioArguments = ["--delay-ms", "1500"]
+        options.dispatcherEnvironment = ["DISPATCHER_CONCURRENCY": "1", "DISPATCHER_HEARTBEAT_TTL": "3"]
+        try await PasswordlessStack.with(options) { stack in
+            let tenant = try await stack.makeTenant()
+            try await Self.requestCodes(stack, clientID: tenant.clientID, count: 3, parallel: 1)
+            let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let worker = try #require(try await redis.send("SMEMBERS", "pl:{queue}:workers").array?.first?.string)
+            let moved = try await redis.send("LMOVE", "pl:{queue}:pending", "pl:{queue}:processing:\(worker)", "RIGHT", "LEFT")
+            #expect(moved.bytes != nil, "nothing was pending to orphan")
+            await redis.shutdown()
+            let all = await TestEnvironment.eventually(within: .seconds(20)) { Set(Self.deliveredJobIDs(stack)).count == 3 }
+            #expect(all, "the orphaned job was not delivered:\n\(stack.dispatcher.output.suffix(2000))")
+            try await Self.expectSettled(stack)
         }
     }
 
