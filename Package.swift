@@ -147,6 +147,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Shared/ServiceRuntime",
             swiftSettings: swiftSettings
@@ -155,13 +156,19 @@ let package = Package(
         // Executables
         .executableTarget(
             name: "passwordless-gateway",
-            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types"), "ServiceRuntime", "PasswordlessFlow", "DeliveryTransport"],
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Metrics", package: "swift-metrics"), "ServiceRuntime",
+                "PasswordlessFlow", "DeliveryTransport",
+            ],
             path: "Services/passwordless-gateway",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "passwordless-token",
-            dependencies: [.product(name: "HTTPTypes", package: "swift-http-types"), "ServiceRuntime", "PasswordlessFlow", "Tokens"],
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Metrics", package: "swift-metrics"), "ServiceRuntime",
+                "PasswordlessFlow", "Tokens",
+            ],
             path: "Services/passwordless-token",
             swiftSettings: swiftSettings
         ),

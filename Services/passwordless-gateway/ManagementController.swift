@@ -82,7 +82,7 @@ struct ManagementController {
             throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
         }
         let digest = hasher.digest(token)
-        let key = digest.map { String($0, radix: 16) }.joined()
+        let key = Hex.encode(digest)
         guard let record = try await tokenCache.value(for: key, load: { try await tokens.find(digest: digest) }),
             let tenant = try await directory.tenant(id: record.tenantID)
         else {

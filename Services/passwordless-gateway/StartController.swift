@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import PasswordlessCore
 import PasswordlessFlow
 import ServiceRuntime
@@ -13,6 +14,11 @@ struct StartController {
     let hasher: CredentialHasher
 
     static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
+
+    /// `passwordless_codes_requested_total{strategy,outcome}`: `queued`, `signup_disabled`, `error`.
+    static func codesRequested(_ strategy: Connection.Strategy, outcome: String) {
+        Counter(label: "passwordless_codes_requested_total", dimensions: [("strategy", strategy.rawValue), ("outcome", outcome)]).increment()
+    }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/passwordless/start") { request, context in try await start(request, context: context) }
@@ -60,8 +66,13 @@ struct StartController {
                 tenant: tenant, connection: connection, recipient: recipient, clientID: client.clientID, applicationName: client.name,
                 language: language)
         } catch LoginStarter.Refusal.signupDisabled {
+            Self.codesRequested(connection.strategy, outcome: "signup_disabled")
             throw APIError(status: 400, error: "bad.connection", description: "Public signup is disabled for this connection.")
+        } catch {
+            Self.codesRequested(connection.strategy, outcome: "error")
+            throw error
         }
+        Self.codesRequested(connection.strategy, outcome: "queued")
         context.logger.info(
             "code requested",
             metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID)", "new_user": "\(started.created)"])

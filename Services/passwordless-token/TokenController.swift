@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Metrics
 import PasswordlessCore
 import PasswordlessFlow
 import ServiceRuntime
@@ -111,6 +112,7 @@ struct TokenController {
         guard let recipient else { throw refusal(wrong) }
         let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
+        Counter(label: "passwordless_verifications_total", dimensions: [("outcome", outcome.label)]).increment()
         switch outcome {
         case .verified(let userID): return (userID, recipient)
         case .wrong, .missing: throw refusal(wrong)

@@ -1,4 +1,6 @@
 import Foundation
+import Metrics
+import ServiceRuntime
 import PasswordlessCore
 import PasswordlessFlow
 import Tokens
@@ -41,6 +43,11 @@ struct TokenIssuer {
 
         var idToken: String?
         if scopes.contains("openid") {
+            let signingStarted = ContinuousClock.now
+            defer {
+                Timer(label: "passwordless_token_signing_duration_seconds", dimensions: [("alg", client.signingAlgorithm.rawValue)])
+                    .recordInterval(since: signingStarted)
+            }
             let payload = IDTokenClaims(
                 issuer: tenant.issuer, subject: subject, audience: client.clientID, issuedAt: now,
                 expiresAt: now.addingTimeInterval(Double(Self.idTokenLifetime)), email: claims["email"],

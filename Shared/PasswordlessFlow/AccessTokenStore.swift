@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PasswordlessCore
 import RedisClient
 
 /// Access tokens the token service issued, for `/userinfo`: the token's SHA-256 is the key and
@@ -28,9 +29,6 @@ public struct AccessTokenStore: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

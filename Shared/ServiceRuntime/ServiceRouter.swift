@@ -5,11 +5,13 @@ import Prometheus
 
 /// The routes and middleware every service has, so each service only adds its own.
 public enum ServiceRouter {
-    /// A router with request ids, Auth0-shaped errors, `/healthz`, `/readyz` and `/metrics`.
+    /// A router with request metrics, request ids, Auth0-shaped errors, `/healthz`, `/readyz`
+    /// and `/metrics`.
     public static func make<Context: RequestContext>(
         context: Context.Type = BasicRequestContext.self, readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        router.add(middleware: HTTPMetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: APIErrorMiddleware())
         HealthController<Context>(checks: readiness).addRoutes(to: router)

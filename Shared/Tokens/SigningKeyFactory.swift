@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import PasswordlessCore
 import _CryptoExtras
 
 /// A freshly generated signing key: the private key as PEM (to be sealed) and its public JWK.
@@ -25,13 +26,5 @@ public enum SigningKeyFactory {
         let kid = Base64URL.encode(Data(SHA256.hash(data: Data(thumbprintInput.utf8))))
         let jwk = #"{"alg":"RS256","e":"\#(e)","kid":"\#(kid)","kty":"RSA","n":"\#(n)","use":"sig"}"#
         return GeneratedSigningKey(kid: kid, algorithm: "RS256", privateKeyPEM: backing.pemRepresentation, publicJWK: jwk)
-    }
-}
-
-/// base64url without padding (RFC 7515 §2).
-public enum Base64URL {
-    public static func encode(_ data: some DataProtocol) -> String {
-        Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -25,6 +25,8 @@ APT_PACKAGES=(
     python3-pip
     curl
     ca-certificates
+    openssl
+    systemd
 )
 
 PG_PORT="${PASSWORDLESS_PG_PORT:-55432}"

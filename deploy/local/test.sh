@@ -9,7 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Python packages the tests need (pip requirement specs); installed only when missing.
-TEST_PIP_PACKAGES=(aiosmtpd auth0-python)
+TEST_PIP_PACKAGES=(aiosmtpd auth0-python PyYAML)
 
 TEST_REDIS_PORT="${PASSWORDLESS_TEST_REDIS_PORT:-56380}"
 

@@ -25,9 +25,6 @@ public struct User: Sendable, Equatable {
     /// A new user id: 24 lower-case hex digits, the shape of Auth0's ids.
     public static func generateID() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<12).map { _ in
-            let hex = String(UInt8.random(in: 0...255, using: &generator), radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return Hex.encode((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -28,6 +28,8 @@ final class PasswordlessStack: @unchecked Sendable {
         /// Extra environment for the dispatchers (DISPATCHER_CONCURRENCY, …).
         var dispatcherEnvironment: [String: String] = [:]
         var dispatchers = 1
+        var gateways = 1
+        var tokens = 1
     }
     static let twilioSID = "AC" + String(repeating: "0", count: 31) + "1"
     static let twilioToken = "twilio-test-token-7f3c"
@@ -79,16 +81,23 @@ final class PasswordlessStack: @unchecked Sendable {
         ]
     }
 
+    /// Starts the services; the n-th of a kind is named `passwordless-<kind>#n` (the first has no
+    /// suffix), and gateway n forwards to token service n (modulo their number).
     private func startServices() async throws {
+        func names(_ executable: String, _ count: Int) -> [String] {
+            (0..<count).map { $0 == 0 ? executable : "\(executable)#\($0 + 1)" }
+        }
+        let tokens = names("passwordless-token", options.tokens)
+        let gateways = names("passwordless-gateway", options.gateways)
         var ports: [String: Int] = [:]
-        var names = ["passwordless-token", "passwordless-gateway"]
-        for index in 0..<options.dispatchers { names.append(index == 0 ? "passwordless-dispatcher" : "passwordless-dispatcher#\(index + 1)") }
-        for name in names { ports[name] = try TestEnvironment.freePort() }
+        for name in tokens + gateways + names("passwordless-dispatcher", options.dispatchers) { ports[name] = try TestEnvironment.freePort() }
         for (name, port) in ports {
             var environment = self.environment
             environment["PORT"] = String(port)
-            environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports["passwordless-token"]!)"
             let executable = String(name.prefix { $0 != "#" })
+            if let index = gateways.firstIndex(of: name) {
+                environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports[tokens[index % tokens.count]]!)"
+            }
             if executable == "passwordless-dispatcher" { environment.merge(options.dispatcherEnvironment) { $1 } }
             services[name] = (try ManagedProcess.service(executable, environment: environment), port)
         }
@@ -98,6 +107,11 @@ final class PasswordlessStack: @unchecked Sendable {
             }
             guard ready else { throw TestFailure("\(name) did not become ready:\n\(service.process.output)") }
         }
+    }
+
+    /// The base URLs of every running service of one kind (`gateway`, `token`, `dispatcher`).
+    func urls(of kind: String) -> [String] {
+        services.filter { $0.key.hasPrefix("passwordless-\(kind)") }.sorted { $0.key < $1.key }.map { "http://127.0.0.1:\($0.value.port)" }
     }
 
     func stop() {

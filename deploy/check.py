@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Checks the deployment files against the code they deploy: syntax (YAML, JSON, systemd via
+`systemd-analyze verify`), and that they name the real executables, ports, health paths,
+environment variables, Redis keys and metric names. Run by the test suite:
+
+    python3 deploy/check.py [--bin-dir DIR]
+
+The truth is read from the Swift sources: settings from Shared/ServiceRuntime/Setting.swift,
+ports from ServiceKind.swift, metric names from every `label: "passwordless_…"`, the pending
+list's key from RedisKeys.swift. Exits 1 and lists every mismatch.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEPLOY = os.path.join(ROOT, "deploy")
+problems = []
+checks = 0
+
+
+def check(condition, message):
+    global checks
+    checks += 1
+    if not condition:
+        problems.append(message)
+
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+settings = set(re.findall(r'case \w+ = "([A-Z_]+)"', read("Shared/ServiceRuntime/Setting.swift")))
+ports = {m[0]: int(m[1]) for m in re.findall(r"case \.(gateway|token|dispatcher): (\d+)", read("Shared/ServiceRuntime/ServiceKind.swift"))}
+executables = {f"passwordless-{name}" for name in ["gateway", "token", "dispatcher", "admin"]}
+metrics = set()
+for path in glob.glob(os.path.join(ROOT, "Services", "**", "*.swift"), recursive=True) + glob.glob(
+        os.path.join(ROOT, "Shared", "**", "*.swift"), recursive=True):
+    metrics |= set(re.findall(r'label: "(passwordless_[a-z_]+)"', open(path, encoding="utf-8").read()))
+pending_key = re.search(r'static let pending = "([^"]+)"', read("Shared/PasswordlessFlow/RedisKeys.swift")).group(1)
+check(settings >= {"DATABASE_URL", "REDIS_URL", "PASSWORDLESS_MASTER_KEY", "PORT"}, "settings could not be read from Setting.swift")
+check(ports == {"gateway": 8080, "token": 8081, "dispatcher": 8082}, f"ports could not be read from ServiceKind.swift: {ports}")
+check(len(metrics) >= 10, f"metric names could not be read from the sources: {sorted(metrics)}")
+
+
+def service_of(executable):
+    return executable.replace("passwordless-", "")
+
+
+def metric_references(text):
+    names = set(re.findall(r"\b(passwordless_[a-z_]+)", text))
+    return {re.sub(r"_(bucket|count|sum)$", "", n) for n in names}
+
+
+# Kubernetes
+documents = []
+for path in sorted(glob.glob(os.path.join(DEPLOY, "kubernetes", "*.yaml"))):
+    try:
+        documents += [(path, d) for d in yaml.safe_load_all(open(path, encoding="utf-8")) if d]
+    except yaml.YAMLError as error:
+        check(False, f"{path}: invalid YAML: {error}")
+kinds = {}
+for path, doc in documents:
+    kinds.setdefault(doc.get("kind"), []).append(doc)
+    check("apiVersion" in doc and "metadata" in doc, f"{path}: a document without apiVersion or metadata")
+configmap_keys = set()
+secret_keys = set()
+for doc in kinds.get("ConfigMap", []):
+    configmap_keys |= set(doc.get("data", {}))
+for doc in kinds.get("Secret", []):
+    secret_keys |= set(doc.get("stringData", {})) | set(doc.get("data", {}))
+check(configmap_keys | secret_keys <= settings, f"kubernetes config names unknown settings: {sorted((configmap_keys | secret_keys) - settings)}")
+check({"DATABASE_URL", "PASSWORDLESS_MASTER_KEY"} <= secret_keys, "the Secret lacks DATABASE_URL or PASSWORDLESS_MASTER_KEY")
+check({"REDIS_URL"} <= configmap_keys | secret_keys, "REDIS_URL is configured nowhere")
+deployments = {d["metadata"]["name"]: d for d in kinds.get("Deployment", [])}
+for name in ["gateway", "token", "dispatcher"]:
+    deployment = deployments.get(f"passwordless-{name}")
+    check(deployment is not None, f"no Deployment passwordless-{name}")
+    if not deployment:
+        continue
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    check(container["command"][0] == f"passwordless-{name}", f"Deployment passwordless-{name} runs {container['command']}")
+    check(container["ports"][0]["containerPort"] == ports[name], f"Deployment passwordless-{name} exposes {container['ports']}")
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    check(set(env) <= settings, f"Deployment passwordless-{name} sets unknown variables {sorted(set(env) - settings)}")
+    check(env.get("PORT") == str(ports[name]), f"Deployment passwordless-{name} sets PORT={env.get('PORT')}")
+    check(container["livenessProbe"]["httpGet"]["path"] == "/healthz", f"passwordless-{name}: liveness probe is not /healthz")
+    check(container["readinessProbe"]["httpGet"]["path"] == "/readyz", f"passwordless-{name}: readiness probe is not /readyz")
+    annotations = deployment["spec"]["template"]["metadata"].get("annotations", {})
+    check(annotations.get("prometheus.io/path") == "/metrics" and annotations.get("prometheus.io/port") == str(ports[name]),
+          f"passwordless-{name}: scrape annotations do not point at /metrics on {ports[name]}")
+    services = [s for s in kinds.get("Service", []) if s["metadata"]["name"] == f"passwordless-{name}"]
+    check(services and services[0]["spec"]["ports"][0]["port"] == ports[name], f"Service passwordless-{name} does not serve port {ports[name]}")
+    check(any(p["metadata"]["name"] == f"passwordless-{name}" for p in kinds.get("PodDisruptionBudget", [])), f"no PodDisruptionBudget for passwordless-{name}")
+for hpa in kinds.get("HorizontalPodAutoscaler", []):
+    check(hpa["spec"]["scaleTargetRef"]["name"] in deployments, f"HPA {hpa['metadata']['name']} targets an unknown Deployment")
+check({h["spec"]["scaleTargetRef"]["name"] for h in kinds.get("HorizontalPodAutoscaler", [])} == {"passwordless-gateway", "passwordless-token"},
+      "HPAs should scale the gateway and the token service")
+scaled = kinds.get("ScaledObject", [])
+check(len(scaled) == 1 and scaled[0]["spec"]["scaleTargetRef"]["name"] == "passwordless-dispatcher", "no KEDA ScaledObject for the dispatcher")
+if scaled:
+    trigger = scaled[0]["spec"]["triggers"][0]
+    check(trigger["type"] == "redis" and trigger["metadata"]["listName"] == pending_key,
+          f"the ScaledObject watches {trigger['metadata'].get('listName')}, not the pending list {pending_key}")
+jobs = kinds.get("Job", [])
+check(jobs and jobs[0]["spec"]["template"]["spec"]["containers"][0]["command"] == ["passwordless-admin", "migrate"], "no migrate Job")
+
+# Compose
+compose = yaml.safe_load(open(os.path.join(DEPLOY, "docker", "compose.yaml"), encoding="utf-8"))
+for name in ["gateway", "token", "dispatcher"]:
+    service = compose["services"].get(name)
+    check(service is not None, f"compose has no {name} service")
+    if not service:
+        continue
+    check(service["command"] == [f"passwordless-{name}"], f"compose {name} runs {service['command']}")
+    env = service["environment"]
+    check(set(env) <= settings, f"compose {name} sets unknown variables {sorted(set(env) - settings)}")
+    check(str(env.get("PORT")) == str(ports[name]), f"compose {name} sets PORT={env.get('PORT')}")
+    check("/readyz" in json.dumps(service.get("healthcheck", {})), f"compose {name} has no /readyz health check")
+check(compose["services"]["migrate"]["command"] == ["passwordless-admin", "migrate"], "compose has no migrate one-shot")
+check({"postgres", "redis"} <= set(compose["services"]), "compose lacks PostgreSQL or Redis")
+
+# Dockerfile
+dockerfile = open(os.path.join(DEPLOY, "docker", "Dockerfile"), encoding="utf-8").read()
+for executable in executables:
+    check(executable in dockerfile, f"the Dockerfile does not install {executable}")
+check(set(map(int, re.search(r"EXPOSE ([\d ]+)", dockerfile).group(1).split())) == set(ports.values()), "the Dockerfile exposes other ports")
+check("libhiredis" in dockerfile and "libcurl4" in dockerfile, "the runtime image lacks libhiredis or libcurl")
+
+# systemd
+units = sorted(glob.glob(os.path.join(DEPLOY, "systemd", "*.service")))
+check(len(units) == 4, f"expected 4 units, found {len(units)}")
+env_example = open(os.path.join(DEPLOY, "systemd", "passwordless.env.example"), encoding="utf-8").read()
+example_keys = set(re.findall(r"^([A-Z_]+)=", env_example, re.M))
+check(example_keys <= settings, f"passwordless.env.example sets unknown variables {sorted(example_keys - settings)}")
+for unit in units:
+    text = open(unit, encoding="utf-8").read()
+    executable = re.search(r"^ExecStart=/usr/local/bin/(\S+)", text, re.M).group(1)
+    check(executable in executables, f"{unit} starts {executable}")
+    check("EnvironmentFile=/etc/passwordless/passwordless.env" in text, f"{unit} has no EnvironmentFile")
+    if executable != "passwordless-admin":
+        port = re.search(r"^Environment=PORT=(\d+)", text, re.M)
+        check(port and int(port.group(1)) == ports[service_of(executable)], f"{unit} sets the wrong PORT")
+        check("Restart=on-failure" in text and "NoNewPrivileges=yes" in text, f"{unit} lacks its restart policy or hardening")
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--bin-dir")
+args = parser.parse_args()
+if args.bin_dir:
+    analyze = shutil.which("systemd-analyze")
+    check(analyze is not None, "systemd-analyze is not installed (Debian package systemd)")
+    if analyze:
+        with tempfile.TemporaryDirectory() as directory:
+            copies = []
+            for unit in units:
+                text = open(unit, encoding="utf-8").read().replace("/usr/local/bin/", os.path.abspath(args.bin_dir) + "/")
+                text = text.replace("EnvironmentFile=/etc/passwordless/", f"EnvironmentFile=-{directory}/")
+                copy = os.path.join(directory, os.path.basename(unit))
+                open(copy, "w", encoding="utf-8").write(text)
+                copies.append(copy)
+            result = subprocess.run([analyze, "verify", *copies], capture_output=True, text=True)
+            relevant = [line for line in (result.stdout + result.stderr).splitlines() if directory in line or "passwordless" in line]
+            check(result.returncode == 0 and not relevant, "systemd-analyze verify: " + " | ".join(relevant or [result.stderr.strip()]))
+
+# Dashboard and alerts refer to metrics that exist
+dashboard = json.load(open(os.path.join(DEPLOY, "grafana", "passwordless-dashboard.json"), encoding="utf-8"))
+exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+unknown = metric_references(exprs) - metrics
+check(not unknown, f"the dashboard uses unknown metrics {sorted(unknown)}")
+alerts = yaml.safe_load(open(os.path.join(DEPLOY, "prometheus-alerts.yaml"), encoding="utf-8"))
+unknown = metric_references(json.dumps(alerts)) - metrics
+check(not unknown, f"the alerts use unknown metrics {sorted(unknown)}")
+
+for problem in problems:
+    print("FAILED:", problem)
+print(f"deploy: {checks - len(problems)} passed, {len(problems)} failed")
+sys.exit(1 if problems else 0)
