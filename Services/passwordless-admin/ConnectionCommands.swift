@@ -36,9 +36,50 @@ struct ConnectionCommand: AsyncParsableCommand {
         @Option(name: .customLong("code-length")) var codeLength: Int = OneTimeCode.defaultLength
         @Option(name: .customLong("code-ttl"), help: "Seconds a code stays valid (default 600).") var codeTTL: Int = 600
         @Flag(name: .customLong("disable-signup"), help: "Send codes only to users that already exist.") var disableSignup = false
+        @Option(name: .customLong("rate-per-recipient"), help: "COUNT/SECONDS codes to one recipient (default 5/600).") var ratePerRecipient: String?
+        @Option(name: .customLong("rate-per-ip"), help: "COUNT/SECONDS starts from one client IP (default 50/3600).") var ratePerIP: String?
+        @Option(name: .customLong("rate-per-tenant"), help: "COUNT/SECONDS starts on this connection (default 100000/3600).") var ratePerTenant: String?
+        @Option(name: .customLong("allowed-countries"), help: "SMS: comma-separated country calling codes allowed (e.g. 1,44); default all.")
+        var allowedCountries: String?
+        @Option(name: .customLong("country-hourly-cap"), help: "SMS: codes per country calling code per hour.") var countryHourlyCap: Int?
+        @Option(name: .customLong("lockout-failures"), help: "Wrong codes that lock a recipient out (default 10).") var lockoutFailures: Int?
+        @Option(name: .customLong("lockout-window"), help: "Seconds those wrong codes are counted over (default 3600).") var lockoutWindow: Int?
+        @Option(name: .customLong("lockout-duration"), help: "Seconds a locked-out recipient waits (default 3600).") var lockoutDuration: Int?
         @Flag(help: "Print one JSON object.") var json = false
 
+        /// The limits the flags describe, on top of the defaults.
+        func limits() throws -> ConnectionLimits {
+            var limits = ConnectionLimits()
+            for (flag, text, path) in [
+                ("--rate-per-recipient", ratePerRecipient, \ConnectionLimits.perRecipient), ("--rate-per-ip", ratePerIP, \.perIP),
+                ("--rate-per-tenant", ratePerTenant, \.perTenant),
+            ] {
+                guard let text else { continue }
+                guard let rate = ConnectionLimits.Rate(text) else { throw ValidationError("\(flag) takes COUNT/SECONDS, e.g. 5/600") }
+                limits[keyPath: path] = rate
+            }
+            if let allowedCountries {
+                let codes = allowedCountries.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " +")) }
+                guard !codes.isEmpty, codes.allSatisfy({ (1...3).contains($0.count) && $0.allSatisfy(\.isNumber) }) else {
+                    throw ValidationError("--allowed-countries takes calling codes of 1 to 3 digits, e.g. 1,44,33")
+                }
+                limits.allowedCountries = codes
+            }
+            if let countryHourlyCap {
+                guard countryHourlyCap > 0 else { throw ValidationError("--country-hourly-cap must be positive") }
+                limits.countryHourlyCap = countryHourlyCap
+            }
+            for (flag, value) in [("--lockout-failures", lockoutFailures), ("--lockout-window", lockoutWindow), ("--lockout-duration", lockoutDuration)] {
+                if let value, value <= 0 { throw ValidationError("\(flag) must be positive") }
+            }
+            limits.lockoutFailures = lockoutFailures ?? limits.lockoutFailures
+            limits.lockoutWindowSeconds = lockoutWindow ?? limits.lockoutWindowSeconds
+            limits.lockoutSeconds = lockoutDuration ?? limits.lockoutSeconds
+            return limits
+        }
+
         func validate() throws {
+            _ = try limits()
             guard let strategy = Connection.Strategy(rawValue: strategy) else { throw ValidationError("--strategy must be sms or email") }
             guard let provider = Connection.Provider(rawValue: provider) else {
                 throw ValidationError("--provider must be twilio, smtp, webhook or outbox")
@@ -97,6 +138,7 @@ struct ConnectionCommand: AsyncParsableCommand {
                 id: UUID(), tenantID: UUID(), name: name ?? strategy.rawValue, strategy: strategy, provider: provider, settings: settings,
                 sealedCredentials: nil, template: template, subject: subject, codeLength: codeLength, codeTTLSeconds: codeTTL,
                 disableSignup: disableSignup)
+            connection.limits = try limits()
             if secrets != ProviderSecrets() {
                 connection.sealedCredentials = SecretBox(masterKey: masterKey, purpose: .secretsAtRest)
                     .seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)

@@ -19,10 +19,17 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     let hasher = CredentialHasher(masterKey: configuration.masterKey)
     let transport = CurlTransport(concurrency: 32)
 
-    StartController(directory: directory, starter: starter, hasher: hasher).addRoutes(to: router)
+    StartController(
+        directory: directory, starter: starter, hasher: hasher, clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
+    ).addRoutes(to: router)
     ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
         .addRoutes(to: router)
     TokenProxyController(tokenServiceURL: configuration.tokenServiceURL, transport: transport).addRoutes(to: router)
+    router.get("/openapi.json") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+    }
     return ServiceApplication.make(
         .gateway, configuration: configuration, dependencies: dependencies, router: router, workers: [transport],
         logger: logger)

@@ -28,12 +28,12 @@ struct ManagementController {
 
     static let allowed: Set<String> = ["connection", "email", "phone_number", "email_verified", "phone_verified", "verify_email"]
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.post("/api/users") { request, context in try await register(request, context: context, send: true) }
         router.post("/api/v2/users") { request, context in try await register(request, context: context, send: false) }
     }
 
-    func register(_ request: Request, context: BasicRequestContext, send: Bool) async throws -> Response {
+    func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> Response {
         let tenant = try await authorize(request, scope: "create:users")
         let fields = try await RequestFields.parse(request)
         try fields.rejectUnknown(allowed: Self.allowed)
@@ -50,9 +50,16 @@ struct ManagementController {
         let user: User
         let status: HTTPResponse.Status
         if send {
-            let started = try await starter.start(
-                tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name, language: nil)
-            context.logger.info("code requested", metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID)"])
+            let started: LoginStarter.Started
+            do {
+                started = try await starter.start(
+                    tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name, language: nil,
+                    clientIP: nil, signupAllowed: true)
+            } catch let refusal as LoginStarter.Refusal {
+                throw refusal.apiError
+            }
+            context.logger.info(
+                "code requested", metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
             (user, status) = (started.user, .ok)
         } else {
             let (found, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient)

@@ -12,19 +12,21 @@ struct StartController {
     let directory: Directory
     let starter: LoginStarter
     let hasher: CredentialHasher
+    let clientAddress: ClientAddress
 
     static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
 
-    /// `passwordless_codes_requested_total{strategy,outcome}`: `queued`, `signup_disabled`, `error`.
+    /// `passwordless_codes_requested_total{strategy,outcome}`: `queued`, `not_sent` (sign-ups
+    /// disabled, no such user), `rate_limited_<bucket>`, `locked_out`, `country_not_allowed`, `error`.
     static func codesRequested(_ strategy: Connection.Strategy, outcome: String) {
         Counter(label: "passwordless_codes_requested_total", dimensions: [("strategy", strategy.rawValue), ("outcome", outcome)]).increment()
     }
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.post("/passwordless/start") { request, context in try await start(request, context: context) }
     }
 
-    func start(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let fields = try await RequestFields.parse(request)
         try fields.rejectUnknown(allowed: Self.allowed)
         guard let clientID = try fields.string("client_id"), !clientID.isEmpty else {
@@ -35,10 +37,12 @@ struct StartController {
         else {
             throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(clientID)")
         }
+        var authenticated = false
         if let secret = try fields.string("client_secret") {
             guard let digest = client.secretDigest, hasher.matches(secret, digest: digest) else {
                 throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
             }
+            authenticated = true
         }
         guard let connectionName = try fields.string("connection") else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
@@ -60,29 +64,34 @@ struct StartController {
         }
 
         let language = request.headers[HTTPField.Name("x-request-language")!]
+        let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)
         let started: LoginStarter.Started
         do {
             started = try await starter.start(
                 tenant: tenant, connection: connection, recipient: recipient, clientID: client.clientID, applicationName: client.name,
-                language: language)
-        } catch LoginStarter.Refusal.signupDisabled {
-            Self.codesRequested(connection.strategy, outcome: "signup_disabled")
-            throw APIError(status: 400, error: "bad.connection", description: "Public signup is disabled for this connection.")
+                language: language, clientIP: clientIP)
+        } catch let refusal as LoginStarter.Refusal {
+            Self.codesRequested(connection.strategy, outcome: refusal.label)
+            throw refusal.apiError
         } catch {
             Self.codesRequested(connection.strategy, outcome: "error")
             throw error
         }
-        Self.codesRequested(connection.strategy, outcome: "queued")
+        Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? "not_sent" : "queued")
         context.logger.info(
             "code requested",
-            metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID)", "new_user": "\(started.created)"])
+            metadata: [
+                "tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")",
+                "new_user": "\(started.created)",
+            ])
+        // The same body whether the user existed, was created, or (sign-ups disabled) does not
+        // exist: `*_verified` is always false here, so the answer reveals nothing about who exists.
         switch connection.strategy {
         case .email:
-            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient, "email_verified": started.user.emailVerified])
+            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient, "email_verified": false])
         case .sms:
             return try JSONResponse.make(object: [
-                "_id": started.user.id, "phone_number": recipient, "phone_verified": started.user.phoneVerified,
-                "request_language": language ?? NSNull(),
+                "_id": started.user.id, "phone_number": recipient, "phone_verified": false, "request_language": language ?? NSNull(),
             ])
         }
     }

@@ -18,7 +18,7 @@ struct TokenProxyController {
     ]
     static let forwardedResponseHeaders: [String] = ["content-type", "cache-control", "retry-after", "www-authenticate", "pragma"]
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
         for path in ["/oauth/token", "/oauth/ro"] {
             router.post(RouterPath(path)) { request, context in try await forward(request, context: context) }
         }
@@ -27,7 +27,7 @@ struct TokenProxyController {
         }
     }
 
-    func forward(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func forward(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         var body = try await request.body.collect(upTo: RequestFields.limit)
         var headers: [(name: String, value: String)] = []
         if let host = request.head.authority { headers.append(("Host", host)) }

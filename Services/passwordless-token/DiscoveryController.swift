@@ -13,7 +13,7 @@ struct DiscoveryController {
     let signer: TokenSigner
     let accessTokens: AccessTokenStore
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.get("/.well-known/jwks.json") { request, _ in
             let tenant = try await tenant(of: request)
             return Response(

@@ -23,12 +23,12 @@ struct TokenController {
     ]
     static let roFields: Set<String> = ["client_id", "client_secret", "username", "password", "connection", "grant_type", "scope", "device", "id_token"]
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.post("/oauth/token") { request, context in try await token(request, context: context) }
         router.post("/oauth/ro") { request, context in try await resourceOwner(request, context: context) }
     }
 
-    func token(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func token(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let fields = try await RequestFields.parse(request)
         try fields.rejectUnknown(allowed: Self.tokenFields)
         guard let grant = try fields.string("grant_type") else { throw Self.invalidRequest("Missing required parameter: grant_type") }
@@ -56,7 +56,7 @@ struct TokenController {
         return try JSONResponse.make(object: body, headers: Self.noStore)
     }
 
-    func resourceOwner(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let fields = try await RequestFields.parse(request)
         try fields.rejectUnknown(allowed: Self.roFields)
         guard try fields.string("grant_type") == "password" else {
@@ -100,7 +100,7 @@ struct TokenController {
     }
 
     /// Checks the code; every failure becomes `refusal(description)` with Auth0's wording.
-    func verify(otp: String, username: String, connection: Connection, context: BasicRequestContext, refusal: (String) -> APIError)
+    func verify(otp: String, username: String, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError)
         async throws -> (userID: String, recipient: String)
     {
         let wrong = connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
@@ -110,7 +110,7 @@ struct TokenController {
             case .email: EmailAddress(username)?.address
             }
         guard let recipient else { throw refusal(wrong) }
-        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient)
+        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Counter(label: "passwordless_verifications_total", dimensions: [("outcome", outcome.label)]).increment()
         switch outcome {
@@ -118,6 +118,10 @@ struct TokenController {
         case .wrong, .missing: throw refusal(wrong)
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
+        case .locked(let retryAfter):
+            throw APIError(
+                status: 429, error: "too_many_requests", description: "Too many failed attempts for this user. Please try again later.",
+                retryAfter: retryAfter)
         }
     }
 
@@ -137,6 +141,7 @@ extension CodeStore.Outcome {
         case .exhausted: "exhausted"
         case .expired: "expired"
         case .missing: "missing"
+        case .locked: "locked"
         }
     }
 }

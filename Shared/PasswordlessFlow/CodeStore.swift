@@ -48,25 +48,37 @@ public struct CodeStore: Sendable {
         case expired
         /// No code is waiting (never asked for, already used, replaced or long gone).
         case missing
+        /// Too many wrong codes for this recipient lately: no check until `retryAfter` seconds pass.
+        case locked(retryAfter: Int)
     }
 
-    /// Checks `code` atomically: single use, three tries, expiry by Redis' clock.
-    public func verify(code: String, connection: UUID, recipient: String) async throws(RedisError) -> Outcome {
-        let key = RedisKeys.code(connection: connection, recipient: recipient)
+    /// Checks `code` atomically: single use, three tries, expiry by Redis' clock, and the
+    /// recipient's lockout: wrong codes are counted per recipient, and `limits.lockoutFailures`
+    /// of them within the lockout window lock the recipient out (its code is deleted).
+    public func verify(code: String, connection: UUID, recipient: String, limits: ConnectionLimits) async throws(RedisError) -> Outcome {
+        let keys = [
+            RedisKeys.code(connection: connection, recipient: recipient), RedisKeys.failures(connection: connection, recipient: recipient),
+            RedisKeys.lockout(connection: connection, recipient: recipient),
+        ]
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient, key: macKey)
-        let reply = try await redis.eval(Self.verifyScript, keys: [key], arguments: [mac, Self.maximumAttempts])
+        let reply = try await redis.eval(
+            Self.verifyScript, keys: keys,
+            arguments: [mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000])
         guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
         switch verdict {
         case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
         case "wrong": return .wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0))
         case "exhausted": return .exhausted
         case "expired": return .expired
+        case "locked": return .locked(retryAfter: Int(((parts.count > 1 ? parts[1].int : nil) ?? 1000) + 999) / 1000)
         default: return .missing
         }
     }
 
     static let verifyScript = RedisScript(
         """
+        local locked = redis.call('PTTL', KEYS[3])
+        if locked > 0 then return {'locked', locked} end
         local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user')
         if not h[1] then return {'missing'} end
         local t = redis.call('TIME')
@@ -76,8 +88,15 @@ public struct CodeStore: Sendable {
             return {'expired'}
         end
         if h[1] == ARGV[1] then
-            redis.call('DEL', KEYS[1])
+            redis.call('DEL', KEYS[1], KEYS[2])
             return {'ok', h[4]}
+        end
+        local failures = redis.call('INCR', KEYS[2])
+        if failures == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4])) end
+        if failures >= tonumber(ARGV[3]) then
+            redis.call('SET', KEYS[3], 1, 'PX', tonumber(ARGV[5]))
+            redis.call('DEL', KEYS[1], KEYS[2])
+            return {'locked', tonumber(ARGV[5])}
         end
         local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
         local maximum = tonumber(ARGV[2])

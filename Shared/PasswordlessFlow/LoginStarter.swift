@@ -5,18 +5,22 @@ import PasswordlessStorage
 import PostgresNIO
 import RedisClient
 
-/// The gateway's one mechanism for "send this person a code": find or create the user, draw a
-/// code, store its MAC (replacing any earlier code) and enqueue its sealed send job.
+/// The gateway's one mechanism for "send this person a code": check the abuse limits, find or
+/// create the user, draw a code, store its MAC (replacing any earlier code) and enqueue its
+/// sealed send job.
 ///
-/// `/passwordless/start` and the seed's `/api/users` both go through here.
+/// `/passwordless/start` and the seed's `/api/users` both go through here. Every refusal happens
+/// before anything is written or queued.
 public struct LoginStarter: Sendable {
     let users: UserRepository
     let codes: CodeStore
+    let redis: RedisClient
     let jobSeal: SecretBox
 
     public init(postgres: PostgresClient, redis: RedisClient, masterKey: MasterKey, logger: Logger) {
         users = UserRepository(client: postgres, logger: logger)
         codes = CodeStore(redis: redis, masterKey: masterKey)
+        self.redis = redis
         jobSeal = SecretBox(masterKey: masterKey, purpose: .jobSeal)
     }
 
@@ -24,23 +28,33 @@ public struct LoginStarter: Sendable {
     public struct Started: Sendable {
         public var user: User
         public var created: Bool
-        public var jobID: String
+        /// The send job, or nil when nothing was sent (sign-ups disabled and no such user: the
+        /// caller answers as if it had sent, so the answer does not reveal who exists).
+        public var jobID: String?
     }
 
-    /// Refusals a start can end in, before anything is sent.
+    /// Refusals, all decided before anything is written or queued.
     public enum Refusal: Error, Equatable {
-        /// The connection disables sign-ups and the user does not exist.
-        case signupDisabled
+        /// A rate-limit bucket (`recipient`, `ip`, `tenant`, `country`) is empty.
+        case rateLimited(bucket: String, retryAfter: Int)
+        /// Too many wrong codes for this recipient lately.
+        case lockedOut(retryAfter: Int)
+        /// The number's country calling code is not on the connection's allow-list.
+        case countryNotAllowed
     }
 
+    /// `signupAllowed` overrides the connection's setting (the management API registers users
+    /// whatever it says).
     public func start(
-        tenant: Tenant, connection: Connection, recipient: String, clientID: String, applicationName: String, language: String?
+        tenant: Tenant, connection: Connection, recipient: String, clientID: String, applicationName: String, language: String?,
+        clientIP: String?, signupAllowed: Bool? = nil
     ) async throws -> Started {
+        try await checkLimits(tenant: tenant, connection: connection, recipient: recipient, clientIP: clientIP)
         let user: User
         let created: Bool
-        if connection.disableSignup {
+        if !(signupAllowed ?? !connection.disableSignup) {
             guard let existing = try await users.find(tenantID: tenant.id, connectionID: connection.id, identifier: recipient) else {
-                throw Refusal.signupDisabled
+                return Started(user: try await decoy(tenant: tenant, connection: connection, recipient: recipient), created: false, jobID: nil)
             }
             (user, created) = (existing, false)
         } else {
@@ -53,6 +67,47 @@ public struct LoginStarter: Sendable {
         try await codes.issue(
             code: code, connection: connection.id, recipient: recipient, userID: user.id, ttlSeconds: connection.codeTTLSeconds, job: job)
         return Started(user: user, created: created, jobID: job.id)
+    }
+
+    /// The rate limits and the lockout, in one round trip: the buckets' script and the lockout's TTL.
+    func checkLimits(tenant: Tenant, connection: Connection, recipient: String, clientIP: String?) async throws {
+        let limits = connection.limits
+        let scope = connection.id.uuidString.lowercased()
+        var buckets = [
+            RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):recipient:\(recipient)"), rate: limits.perRecipient, name: "recipient"),
+            RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):all"), rate: limits.perTenant, name: "tenant"),
+        ]
+        if let clientIP {
+            buckets.append(RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):ip:\(clientIP)"), rate: limits.perIP, name: "ip"))
+        }
+        if connection.strategy == .sms {
+            guard let country = limits.callingCode(of: recipient) else { throw Refusal.countryNotAllowed }
+            if let cap = limits.countryHourlyCap {
+                buckets.append(
+                    RateLimiter.Bucket(
+                        key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):country:\(country)"), rate: .init(count: cap, windowSeconds: 3600),
+                        name: "country"))
+            }
+        }
+        let replies = try await redis.pipeline([
+            RedisCommand("PTTL", RedisKeys.lockout(connection: connection.id, recipient: recipient)), RateLimiter.command(buckets),
+        ])
+        if let locked = try replies[0].throwingServerError().int, locked > 0 { throw Refusal.lockedOut(retryAfter: Int((locked + 999) / 1000)) }
+        if case .refused(let bucket, let retryAfter) = try RateLimiter.verdict(replies[1], buckets: buckets) {
+            throw Refusal.rateLimited(bucket: bucket, retryAfter: retryAfter)
+        }
+    }
+
+    /// An answer for a user that does not exist where sign-ups are disabled: the same shape, and
+    /// a Redis round trip like a real start's, so neither body nor timing tells the difference.
+    private func decoy(tenant: Tenant, connection: Connection, recipient: String) async throws -> User {
+        _ = try await redis.pipeline([
+            RedisCommand("EXISTS", RedisKeys.code(connection: connection.id, recipient: recipient)),
+            RedisCommand("EXISTS", RedisKeys.Queue.pending),
+        ])
+        return User(
+            id: User.generateID(), tenantID: tenant.id, connectionID: connection.id, email: connection.strategy == .email ? recipient : nil,
+            phoneNumber: connection.strategy == .sms ? recipient : nil, emailVerified: false, phoneVerified: false)
     }
 
     /// The normalised recipient a connection expects from a request, or Auth0's error for it.
@@ -68,6 +123,31 @@ public struct LoginStarter: Sendable {
             guard let email else { throw APIError(status: 400, error: "bad.email", description: "Missing required property: email") }
             guard let address = EmailAddress(email) else { throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.") }
             return address.address
+        }
+    }
+}
+
+extension LoginStarter.Refusal {
+    /// Auth0's answer for the refusal.
+    public var apiError: APIError {
+        switch self {
+        case .rateLimited(_, let retryAfter):
+            APIError(status: 429, error: "too_many_requests", description: "Too many requests. Please try again later.", retryAfter: retryAfter)
+        case .lockedOut(let retryAfter):
+            APIError(
+                status: 429, error: "too_many_requests", description: "Too many failed attempts for this user. Please try again later.",
+                retryAfter: retryAfter)
+        case .countryNotAllowed:
+            APIError(status: 400, error: "bad.phone_number", description: "Sending codes to this country is not allowed.")
+        }
+    }
+
+    /// A fixed label for metrics.
+    public var label: String {
+        switch self {
+        case .rateLimited(let bucket, _): "rate_limited_\(bucket)"
+        case .lockedOut: "locked_out"
+        case .countryNotAllowed: "country_not_allowed"
         }
     }
 }

@@ -11,6 +11,21 @@ public enum RedisKeys {
         "pl:otp:{\(connection.uuidString.lowercased()):\(recipient)}"
     }
 
+    /// Wrong codes counted towards a lockout, for one recipient on one connection.
+    public static func failures(connection: UUID, recipient: String) -> String {
+        "pl:fail:{\(connection.uuidString.lowercased()):\(recipient)}"
+    }
+
+    /// Present (with a TTL) while a recipient is locked out after too many wrong codes.
+    public static func lockout(connection: UUID, recipient: String) -> String {
+        "pl:lock:{\(connection.uuidString.lowercased()):\(recipient)}"
+    }
+
+    /// A rate-limit bucket. All buckets of a tenant share its hash tag, so one script checks them.
+    public static func rateLimit(tenant: UUID, _ name: String) -> String {
+        "pl:rl:{\(tenant.uuidString.lowercased())}:\(name)"
+    }
+
     /// An issued access token's userinfo, by the SHA-256 of the token.
     public static func accessToken(digest: String) -> String { "pl:at:{\(digest)}" }
 

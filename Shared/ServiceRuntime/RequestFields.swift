@@ -44,11 +44,14 @@ public struct RequestFields: Sendable {
         }
     }
 
-    /// A string field; absent or `null` is nil, any other type is a `bad.request`.
+    /// A string field; absent or `null` is nil, any other type is a `bad.request`, and so is a
+    /// string with a NUL character (no identifier has one, and PostgreSQL text cannot hold it).
     public func string(_ name: String) throws(APIError) -> String? {
         switch values[name] {
         case nil, .null: return nil
-        case .string(let value): return value
+        case .string(let value):
+            guard !value.unicodeScalars.contains("\u{0}") else { throw .badRequest("The property \(name) contains a NUL character.") }
+            return value
         default: throw .badRequest("The property \(name) must be a string.")
         }
     }

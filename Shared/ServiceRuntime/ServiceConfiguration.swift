@@ -20,6 +20,8 @@ public struct ServiceConfiguration: Sendable {
     public var databasePoolSize: Int
     /// Earlier master keys, still accepted when opening sealed data (for master-key rotation).
     public var previousMasterKeys: [MasterKey] = []
+    /// Proxies whose `auth0-forwarded-for` / `X-Forwarded-For` headers name the client.
+    public var trustedProxies: [IPNetwork] = []
     public var dispatcher = DispatcherSettings()
 
     public init(
@@ -54,6 +56,12 @@ public struct ServiceConfiguration: Sendable {
             databasePoolSize: try settings.integer(.databasePoolSize, in: 1...500, default: 20)
         )
         previousMasterKeys = try Self.previousMasterKeys(settings)
+        for entry in (settings[.trustedProxies] ?? "").split(separator: ",") {
+            guard let network = IPNetwork(String(entry)) else {
+                throw ConfigurationError(Setting.trustedProxies.environmentName, "\(entry) is not an IP address or CIDR network")
+            }
+            trustedProxies.append(network)
+        }
         dispatcher = DispatcherSettings(
             concurrency: try settings.integer(.dispatcherConcurrency, in: 1...1024, default: 64),
             maximumAttempts: try settings.integer(.dispatcherMaxAttempts, in: 1...100, default: 10),

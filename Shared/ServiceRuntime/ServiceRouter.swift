@@ -8,7 +8,7 @@ public enum ServiceRouter {
     /// A router with request metrics, request ids, Auth0-shaped errors, `/healthz`, `/readyz`
     /// and `/metrics`.
     public static func make<Context: RequestContext>(
-        context: Context.Type = BasicRequestContext.self, readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry
+        context: Context.Type = PasswordlessRequestContext.self, readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: HTTPMetricsMiddleware())
@@ -27,7 +27,7 @@ public enum ServiceApplication {
         _ kind: ServiceKind,
         configuration: ServiceConfiguration,
         dependencies: ServiceDependencies,
-        router: Router<BasicRequestContext>,
+        router: Router<PasswordlessRequestContext>,
         workers: [any Service] = [],
         logger: Logger
     ) -> some ApplicationProtocol {

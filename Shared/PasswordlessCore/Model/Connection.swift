@@ -26,6 +26,7 @@ public struct Connection: Sendable, Equatable {
     public var codeLength: Int
     public var codeTTLSeconds: Int
     public var disableSignup: Bool
+    public var limits = ConnectionLimits()
 
     public init(
         id: UUID, tenantID: UUID, name: String, strategy: Strategy, provider: Provider, settings: ProviderSettings,

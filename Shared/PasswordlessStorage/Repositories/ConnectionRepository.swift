@@ -15,14 +15,15 @@ public struct ConnectionRepository: Sendable {
 
     public func insert(_ connection: Connection) async throws {
         let settings = String(decoding: try JSONEncoder().encode(connection.settings), as: UTF8.self)
+        let limits = String(decoding: try JSONEncoder().encode(connection.limits), as: UTF8.self)
         try await client.query(
             """
             INSERT INTO connections (id, tenant_id, name, strategy, provider, settings, credentials_sealed, template, subject,
-                                     code_length, code_ttl_seconds, disable_signup)
+                                     code_length, code_ttl_seconds, disable_signup, limits)
             VALUES (\(connection.id), \(connection.tenantID), \(connection.name), \(connection.strategy.rawValue),
                     \(connection.provider.rawValue), \(settings)::jsonb, \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
                     \(connection.template), \(connection.subject), \(connection.codeLength), \(connection.codeTTLSeconds),
-                    \(connection.disableSignup))
+                    \(connection.disableSignup), \(limits)::jsonb)
             """, logger: logger)
     }
 
@@ -36,21 +37,23 @@ public struct ConnectionRepository: Sendable {
 
     static let columns = """
         SELECT id, tenant_id, name, strategy, provider, settings::text, credentials_sealed, template, subject,
-               code_length, code_ttl_seconds, disable_signup FROM connections
+               code_length, code_ttl_seconds, disable_signup, limits::text FROM connections
         """
 
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Connection] {
         var connections: [Connection] = []
         for try await row in sequence {
-            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup) = try row.decode(
-                (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool).self)
-            connections.append(
+            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits) = try row.decode(
+                (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String).self)
+            var connection =
                 Connection(
                     id: id, tenantID: tenant, name: name, strategy: Connection.Strategy(rawValue: strategy) ?? .sms,
                     provider: Connection.Provider(rawValue: provider) ?? .outbox,
                     settings: try JSONDecoder().decode(ProviderSettings.self, from: Data(settings.utf8)),
                     sealedCredentials: sealed.map { Array(buffer: $0) }, template: template, subject: subject, codeLength: length,
-                    codeTTLSeconds: ttl, disableSignup: disableSignup))
+                    codeTTLSeconds: ttl, disableSignup: disableSignup)
+            connection.limits = try JSONDecoder().decode(ConnectionLimits.self, from: Data(limits.utf8))
+            connections.append(connection)
         }
         return connections
     }

@@ -28,7 +28,10 @@ enum HTTPProbe {
         request.httpMethod = method
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
+        // Not a child task on purpose: cancelling an in-flight URLSession request from a task
+        // cancellation handler deadlocks swift-corelibs-foundation; requests time out instead.
+        let request2 = request
+        let (data, response) = try await Task { try await session.data(for: request2) }.value
         let http = response as! HTTPURLResponse
         var fields: [String: String] = [:]
         for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }

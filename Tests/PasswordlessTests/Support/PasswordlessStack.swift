@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import PasswordlessCore
 import PasswordlessStorage
+import NIOConcurrencyHelpers
 import PostgresNIO
+import Testing
 
 /// The whole system as an operator runs it: a fresh database migrated by `passwordless-admin`,
 /// a Redis of its own, a fake Twilio and a real SMTP server, and the three services as
@@ -19,6 +21,9 @@ final class PasswordlessStack: @unchecked Sendable {
     let smtpPort: Int
     let mailbox: URL
     let options: Options
+    /// Every secret the test has seen (codes, client secrets, management tokens, provider
+    /// credentials, the master key): at the end, no service log may contain any of them.
+    private let secrets = NIOLockedValueBox<Set<String>>([])
     private(set) var services: [String: (process: ManagedProcess, port: Int)] = [:]
 
     /// What a test changes about the stack.
@@ -30,6 +35,8 @@ final class PasswordlessStack: @unchecked Sendable {
         var dispatchers = 1
         var gateways = 1
         var tokens = 1
+        /// Extra environment for the gateways (TRUSTED_PROXIES, …).
+        var gatewayEnvironment: [String: String] = [:]
     }
     static let twilioSID = "AC" + String(repeating: "0", count: 31) + "1"
     static let twilioToken = "twilio-test-token-7f3c"
@@ -97,6 +104,7 @@ final class PasswordlessStack: @unchecked Sendable {
             let executable = String(name.prefix { $0 != "#" })
             if let index = gateways.firstIndex(of: name) {
                 environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports[tokens[index % tokens.count]]!)"
+                environment.merge(options.gatewayEnvironment) { $1 }
             }
             if executable == "passwordless-dispatcher" { environment.merge(options.dispatcherEnvironment) { $1 } }
             services[name] = (try ManagedProcess.service(executable, environment: environment), port)
@@ -114,11 +122,26 @@ final class PasswordlessStack: @unchecked Sendable {
         services.filter { $0.key.hasPrefix("passwordless-\(kind)") }.sorted { $0.key < $1.key }.map { "http://127.0.0.1:\($0.value.port)" }
     }
 
+    /// Adds a value that must never appear in a log.
+    func rememberSecret(_ value: String) {
+        secrets.withLockedValue { _ = $0.insert(value) }
+    }
+
     func stop() {
         for (_, service) in services where service.process.isRunning {
             service.process.signal(SIGTERM)
         }
         for (_, service) in services { _ = service.process.process.waitUntilExit() }
+        for message in smsMessages() { if let code = Self.code(in: message.Body) { rememberSecret(code) } }
+        for mail in mails() { if let code = Self.code(in: MailParts(mail.data).decodedBody) { rememberSecret(code) } }
+        let logs = serviceLogs
+        // Numeric codes are looked for as whole tokens (a run of digits standing alone), so a
+        // code is not "found" inside a uuid or a timestamp.
+        let standalone = Set(logs.split { !$0.isLetter && !$0.isNumber }.map(String.init))
+        for secret in secrets.withLockedValue({ $0 }) + [Self.twilioToken, masterKey, "PRIVATE KEY"] {
+            let leaked = secret.allSatisfy(\.isNumber) ? standalone.contains(secret) : logs.contains(secret)
+            if leaked { Issue.record("a secret reached a service log: \(secret.prefix(2))…") }
+        }
         twilio.signal(SIGKILL)
         smtp.signal(SIGKILL)
     }
@@ -142,6 +165,7 @@ final class PasswordlessStack: @unchecked Sendable {
     func create(_ arguments: [String]) async throws -> [String: Any] {
         let result = try await admin(arguments)
         guard result.status == 0 else { throw TestFailure("passwordless-admin \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        for key in ["client_secret", "token"] { if let secret = result.json[key] as? String { rememberSecret(secret) } }
         return result.json
     }
 
@@ -152,6 +176,10 @@ final class PasswordlessStack: @unchecked Sendable {
         var clientID: String
     }
 
+    /// The test process sends everything from 127.0.0.1, so the per-IP and per-recipient limits of
+    /// these two connections are lifted; the security tests make connections with real limits.
+    static let unlimited = ["--rate-per-ip", "1000000/60", "--rate-per-recipient", "1000/60"]
+
     func makeTenant(name: String = "acme", smsOptions: [String] = [], emailOptions: [String] = []) async throws -> Tenant {
         let domain = "\(name).example.com"
         try await create(["tenant", "create", "--name", name, "--domain", domain])
@@ -160,12 +188,12 @@ final class PasswordlessStack: @unchecked Sendable {
             [
                 "connection", "create", "--tenant", name, "--strategy", "sms", "--provider", "twilio", "--twilio-account-sid", Self.twilioSID,
                 "--twilio-auth-token", Self.twilioToken, "--from", "+15005550006", "--twilio-base-url", "http://127.0.0.1:\(twilioPort)",
-            ] + smsOptions)
+            ] + Self.unlimited + smsOptions)
         try await create(
             [
                 "connection", "create", "--tenant", name, "--strategy", "email", "--provider", "smtp", "--smtp-url", "smtp://127.0.0.1:\(smtpPort)",
                 "--from", "no-reply@\(domain)",
-            ] + emailOptions)
+            ] + Self.unlimited + emailOptions)
         return Tenant(name: name, domain: domain, clientID: client["client_id"] as! String)
     }
 

@@ -1,0 +1,81 @@
+import Foundation
+import PasswordlessCore
+import RedisClient
+
+/// GCRA rate limits in Redis: several buckets checked (and, only if all allow, charged) by one
+/// atomic script, so a refused request consumes nothing and costs one round trip. Times are in
+/// microseconds (Redis' `TIME`), so even very high rates keep a non-zero emission interval.
+public struct RateLimiter: Sendable {
+    /// One bucket: its key, its rate, and a fixed name for errors and metrics.
+    public struct Bucket: Sendable {
+        public var key: String
+        public var rate: ConnectionLimits.Rate
+        public var name: String
+
+        public init(key: String, rate: ConnectionLimits.Rate, name: String) {
+            self.key = key
+            self.rate = rate
+            self.name = name
+        }
+    }
+
+    public enum Verdict: Sendable, Equatable {
+        case allowed
+        /// `bucket` is the name of the tightest bucket; retry after that many seconds.
+        case refused(bucket: String, retryAfter: Int)
+    }
+
+    let redis: RedisClient
+
+    public init(redis: RedisClient) {
+        self.redis = redis
+    }
+
+    /// The script call for `buckets`, to send alone or in a pipeline with other commands.
+    public static func command(_ buckets: [Bucket]) -> RedisCommand {
+        var arguments: [any RedisArgument] = []
+        for bucket in buckets {
+            arguments.append(Int64(bucket.rate.windowSeconds) * 1_000_000 / Int64(max(1, bucket.rate.count)))  // emission interval, µs
+            arguments.append(bucket.rate.count)  // burst
+        }
+        return .evalsha(script, keys: buckets.map(\.key), arguments: arguments)
+    }
+
+    /// Reads the script's reply.
+    public static func verdict(_ reply: RESPValue, buckets: [Bucket]) throws(RedisError) -> Verdict {
+        guard let parts = try reply.throwingServerError().array, parts.count == 3, let allowed = parts[0].int else {
+            throw .unexpectedReply("rate limit script: \(reply)")
+        }
+        if allowed == 1 { return .allowed }
+        let index = Int(parts[1].int ?? 1) - 1
+        let microseconds = parts[2].int ?? 1_000_000
+        return .refused(
+            bucket: buckets.indices.contains(index) ? buckets[index].name : "unknown", retryAfter: Int((microseconds + 999_999) / 1_000_000))
+    }
+
+    static let script = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local worst, wait = 0, 0
+        local next_tat = {}
+        for i, key in ipairs(KEYS) do
+            local interval = tonumber(ARGV[2 * i - 1])
+            local burst = tonumber(ARGV[2 * i])
+            local tat = tonumber(redis.call('GET', key) or now)
+            if tat < now then tat = now end
+            local new_tat = tat + interval
+            local allowed_at = new_tat - burst * interval
+            if allowed_at > now and allowed_at - now > wait then
+                worst, wait = i, allowed_at - now
+            end
+            next_tat[i] = new_tat
+        end
+        if worst > 0 then return {0, worst, wait} end
+        for i, key in ipairs(KEYS) do
+            -- %.0f: Lua would print a 16-digit number as 1.7957123456789e+15 and lose microseconds
+            redis.call('SET', key, string.format('%.0f', next_tat[i]), 'PX', math.max(1, math.ceil((next_tat[i] - now) / 1000)))
+        end
+        return {1, 0, 0}
+        """)
+}
