@@ -2,7 +2,6 @@ import DeliveryTransport
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import NIOConcurrencyHelpers
 import Testing
 
@@ -36,9 +35,15 @@ struct CurlTransportTests {
             try await Task.sleep(for: .seconds(2))
             return Response(status: .ok)
         }
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            try await test(try #require(client.port), seen)
+        let port = try TestEnvironment.freePort()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: .quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            guard await TestEnvironment.eventually(within: .seconds(10), { RedisServerProcess.accepts(port: port) }) else {
+                throw TestFailure("the provider stand-in did not start")
+            }
+            defer { group.cancelAll() }
+            try await test(port, seen)
         }
     }
 
