@@ -26,90 +26,12 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "client_id",
-                  "connection"
-                ],
-                "properties": {
-                  "client_id": {
-                    "type": "string"
-                  },
-                  "client_secret": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "connection": {
-                    "type": "string",
-                    "description": "sms, email, or a connection's name"
-                  },
-                  "phone_number": {
-                    "type": "string",
-                    "description": "E.164, e.g. +14155550100",
-                    "nullable": true
-                  },
-                  "email": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "send": {
-                    "type": "string",
-                    "enum": [
-                      "code",
-                      "link"
-                    ],
-                    "nullable": true
-                  },
-                  "authParams": {
-                    "type": "object",
-                    "nullable": true
-                  }
-                }
+                "$ref": "#/components/schemas/StartRequest"
               }
             },
             "application/x-www-form-urlencoded": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "client_id",
-                  "connection"
-                ],
-                "properties": {
-                  "client_id": {
-                    "type": "string"
-                  },
-                  "client_secret": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "connection": {
-                    "type": "string",
-                    "description": "sms, email, or a connection's name"
-                  },
-                  "phone_number": {
-                    "type": "string",
-                    "description": "E.164, e.g. +14155550100",
-                    "nullable": true
-                  },
-                  "email": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "send": {
-                    "type": "string",
-                    "enum": [
-                      "code",
-                      "link"
-                    ],
-                    "nullable": true
-                  },
-                  "authParams": {
-                    "type": "object",
-                    "nullable": true
-                  }
-                }
+                "$ref": "#/components/schemas/StartRequest"
               }
             }
           }
@@ -147,44 +69,16 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Bad request (Auth0 error codes such as bad.client_id, bad.connection, bad.phone_number, bad.email, bad.request)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "Client or token authentication failed",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "413": {
-            "description": "Body over 16 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "429": {
-            "description": "Rate limited (Retry-After says when to try again)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -198,100 +92,12 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "grant_type",
-                  "client_id",
-                  "username",
-                  "otp",
-                  "realm"
-                ],
-                "properties": {
-                  "grant_type": {
-                    "type": "string",
-                    "enum": [
-                      "http://auth0.com/oauth/grant-type/passwordless/otp"
-                    ]
-                  },
-                  "client_id": {
-                    "type": "string"
-                  },
-                  "client_secret": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "username": {
-                    "type": "string"
-                  },
-                  "otp": {
-                    "type": "string"
-                  },
-                  "realm": {
-                    "type": "string"
-                  },
-                  "scope": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "audience": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "nonce": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                }
+                "$ref": "#/components/schemas/TokenRequest"
               }
             },
             "application/x-www-form-urlencoded": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "grant_type",
-                  "client_id",
-                  "username",
-                  "otp",
-                  "realm"
-                ],
-                "properties": {
-                  "grant_type": {
-                    "type": "string",
-                    "enum": [
-                      "http://auth0.com/oauth/grant-type/passwordless/otp"
-                    ]
-                  },
-                  "client_id": {
-                    "type": "string"
-                  },
-                  "client_secret": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "username": {
-                    "type": "string"
-                  },
-                  "otp": {
-                    "type": "string"
-                  },
-                  "realm": {
-                    "type": "string"
-                  },
-                  "scope": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "audience": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "nonce": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                }
+                "$ref": "#/components/schemas/TokenRequest"
               }
             }
           }
@@ -318,44 +124,16 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Bad request (Auth0 error codes such as bad.client_id, bad.connection, bad.phone_number, bad.email, bad.request)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "Client or token authentication failed",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "413": {
-            "description": "Body over 16 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "429": {
-            "description": "Rate limited (Retry-After says when to try again)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -369,84 +147,12 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "client_id",
-                  "username",
-                  "password",
-                  "connection",
-                  "grant_type"
-                ],
-                "properties": {
-                  "client_id": {
-                    "type": "string"
-                  },
-                  "client_secret": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "username": {
-                    "type": "string"
-                  },
-                  "password": {
-                    "type": "string"
-                  },
-                  "connection": {
-                    "type": "string"
-                  },
-                  "grant_type": {
-                    "type": "string",
-                    "enum": [
-                      "password"
-                    ]
-                  },
-                  "scope": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                }
+                "$ref": "#/components/schemas/ResourceOwnerRequest"
               }
             },
             "application/x-www-form-urlencoded": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "client_id",
-                  "username",
-                  "password",
-                  "connection",
-                  "grant_type"
-                ],
-                "properties": {
-                  "client_id": {
-                    "type": "string"
-                  },
-                  "client_secret": {
-                    "type": "string",
-                    "nullable": true
-                  },
-                  "username": {
-                    "type": "string"
-                  },
-                  "password": {
-                    "type": "string"
-                  },
-                  "connection": {
-                    "type": "string"
-                  },
-                  "grant_type": {
-                    "type": "string",
-                    "enum": [
-                      "password"
-                    ]
-                  },
-                  "scope": {
-                    "type": "string",
-                    "nullable": true
-                  }
-                }
+                "$ref": "#/components/schemas/ResourceOwnerRequest"
               }
             }
           }
@@ -463,44 +169,16 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Bad request (Auth0 error codes such as bad.client_id, bad.connection, bad.phone_number, bad.email, bad.request)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "Client or token authentication failed",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "413": {
-            "description": "Body over 16 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "429": {
-            "description": "Rate limited (Retry-After says when to try again)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -519,60 +197,12 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "connection"
-                ],
-                "properties": {
-                  "connection": {
-                    "type": "string"
-                  },
-                  "email": {
-                    "type": "string"
-                  },
-                  "phone_number": {
-                    "type": "string"
-                  },
-                  "email_verified": {
-                    "type": "boolean"
-                  },
-                  "phone_verified": {
-                    "type": "boolean"
-                  },
-                  "verify_email": {
-                    "type": "boolean"
-                  }
-                }
+                "$ref": "#/components/schemas/UserRequest"
               }
             },
             "application/x-www-form-urlencoded": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "connection"
-                ],
-                "properties": {
-                  "connection": {
-                    "type": "string"
-                  },
-                  "email": {
-                    "type": "string"
-                  },
-                  "phone_number": {
-                    "type": "string"
-                  },
-                  "email_verified": {
-                    "type": "boolean"
-                  },
-                  "phone_verified": {
-                    "type": "boolean"
-                  },
-                  "verify_email": {
-                    "type": "boolean"
-                  }
-                }
+                "$ref": "#/components/schemas/UserRequest"
               }
             }
           }
@@ -599,44 +229,16 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Bad request (Auth0 error codes such as bad.client_id, bad.connection, bad.phone_number, bad.email, bad.request)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "Client or token authentication failed",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "413": {
-            "description": "Body over 16 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "429": {
-            "description": "Rate limited (Retry-After says when to try again)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -655,60 +257,12 @@ enum OpenAPIDocument {
           "content": {
             "application/json": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "connection"
-                ],
-                "properties": {
-                  "connection": {
-                    "type": "string"
-                  },
-                  "email": {
-                    "type": "string"
-                  },
-                  "phone_number": {
-                    "type": "string"
-                  },
-                  "email_verified": {
-                    "type": "boolean"
-                  },
-                  "phone_verified": {
-                    "type": "boolean"
-                  },
-                  "verify_email": {
-                    "type": "boolean"
-                  }
-                }
+                "$ref": "#/components/schemas/UserRequest"
               }
             },
             "application/x-www-form-urlencoded": {
               "schema": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": [
-                  "connection"
-                ],
-                "properties": {
-                  "connection": {
-                    "type": "string"
-                  },
-                  "email": {
-                    "type": "string"
-                  },
-                  "phone_number": {
-                    "type": "string"
-                  },
-                  "email_verified": {
-                    "type": "boolean"
-                  },
-                  "phone_verified": {
-                    "type": "boolean"
-                  },
-                  "verify_email": {
-                    "type": "boolean"
-                  }
-                }
+                "$ref": "#/components/schemas/UserRequest"
               }
             }
           }
@@ -745,44 +299,16 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "Bad request (Auth0 error codes such as bad.client_id, bad.connection, bad.phone_number, bad.email, bad.request)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "Client or token authentication failed",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           },
           "413": {
-            "description": "Body over 16 KiB",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooLarge"
           },
           "429": {
-            "description": "Rate limited (Retry-After says when to try again)",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -875,14 +401,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Missing, invalid or expired access token",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/Unauthorized"
           }
         }
       }
@@ -992,6 +511,161 @@ enum OpenAPIDocument {
             "type": "string"
           }
         }
+      },
+      "StartRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "client_id",
+          "connection"
+        ],
+        "properties": {
+          "client_id": {
+            "type": "string"
+          },
+          "client_secret": {
+            "type": "string",
+            "nullable": true
+          },
+          "connection": {
+            "type": "string",
+            "description": "sms, email, or a connection's name"
+          },
+          "phone_number": {
+            "type": "string",
+            "description": "E.164, e.g. +14155550100",
+            "nullable": true
+          },
+          "email": {
+            "type": "string",
+            "nullable": true
+          },
+          "send": {
+            "type": "string",
+            "enum": [
+              "code",
+              "link"
+            ],
+            "nullable": true
+          },
+          "authParams": {
+            "type": "object",
+            "nullable": true
+          }
+        }
+      },
+      "TokenRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "grant_type",
+          "client_id",
+          "username",
+          "otp",
+          "realm"
+        ],
+        "properties": {
+          "grant_type": {
+            "type": "string",
+            "enum": [
+              "http://auth0.com/oauth/grant-type/passwordless/otp"
+            ]
+          },
+          "client_id": {
+            "type": "string"
+          },
+          "client_secret": {
+            "type": "string",
+            "nullable": true
+          },
+          "username": {
+            "type": "string"
+          },
+          "otp": {
+            "type": "string"
+          },
+          "realm": {
+            "type": "string"
+          },
+          "scope": {
+            "type": "string",
+            "nullable": true
+          },
+          "audience": {
+            "type": "string",
+            "nullable": true
+          },
+          "nonce": {
+            "type": "string",
+            "nullable": true
+          }
+        }
+      },
+      "ResourceOwnerRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "client_id",
+          "username",
+          "password",
+          "connection",
+          "grant_type"
+        ],
+        "properties": {
+          "client_id": {
+            "type": "string"
+          },
+          "client_secret": {
+            "type": "string",
+            "nullable": true
+          },
+          "username": {
+            "type": "string"
+          },
+          "password": {
+            "type": "string"
+          },
+          "connection": {
+            "type": "string"
+          },
+          "grant_type": {
+            "type": "string",
+            "enum": [
+              "password"
+            ]
+          },
+          "scope": {
+            "type": "string",
+            "nullable": true
+          }
+        }
+      },
+      "UserRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": [
+          "connection"
+        ],
+        "properties": {
+          "connection": {
+            "type": "string"
+          },
+          "email": {
+            "type": "string"
+          },
+          "phone_number": {
+            "type": "string"
+          },
+          "email_verified": {
+            "type": "boolean"
+          },
+          "phone_verified": {
+            "type": "boolean"
+          },
+          "verify_email": {
+            "type": "boolean"
+          }
+        }
       }
     },
     "securitySchemes": {
@@ -1002,6 +676,48 @@ enum OpenAPIDocument {
       "accessToken": {
         "type": "http",
         "scheme": "bearer"
+      }
+    },
+    "responses": {
+      "BadRequest": {
+        "description": "Bad request (Auth0 error codes such as bad.client_id, bad.connection, bad.phone_number, bad.email, bad.request)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "Unauthorized": {
+        "description": "Missing, invalid or expired access token",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooLarge": {
+        "description": "Body over 16 KiB",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManyRequests": {
+        "description": "Rate limited (Retry-After says when to try again)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
       }
     }
   }

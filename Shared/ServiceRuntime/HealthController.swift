@@ -71,9 +71,7 @@ public struct HealthController<Context: RequestContext>: Sendable {
     private struct ReadinessTimeout: Error {}
 
     static func json(_ status: HTTPResponse.Status, _ body: [String: any Sendable]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        (try? JSONResponse.make(status, object: body, headers: [.cacheControl: "no-store"])) ?? Response(status: .internalServerError)
     }
+
 }
