@@ -28,11 +28,6 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 404 `not_found`.
     public static let notFound = APIError(status: 404, error: "not_found", description: "Not Found")
 
-    /// 413 `request_entity_too_large`.
-    public static func payloadTooLarge(limit: Int) -> APIError {
-        APIError(status: 413, error: "request_entity_too_large", description: "The request body must not exceed \(limit) bytes.")
-    }
-
     /// 500 `server_error`: an unexpected failure; details go to the log, never to the client.
     public static let internalError = APIError(
         status: 500, error: "server_error", description: "The server encountered an internal error. Please try again.")

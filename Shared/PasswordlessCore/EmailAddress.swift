@@ -19,12 +19,6 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { address }
-
-    /// The address with most of the local part masked, for logs.
-    public var masked: String {
-        guard let at = address.firstIndex(of: "@") else { return "***" }
-        return String(address.prefix(1)) + "***" + address[at...]
-    }
 }
 
 extension String {

@@ -15,7 +15,4 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { e164 }
-
-    /// The number with all but the last two digits masked, for logs.
-    public var masked: String { String(repeating: "*", count: max(0, e164.count - 2)) + e164.suffix(2) }
 }

@@ -24,5 +24,4 @@ public final class TTLCache<Key: Hashable & Sendable, Value: Sendable>: Sendable
         return value
     }
 
-    public func removeAll() { entries.withLockedValue { $0.removeAll() } }
 }

@@ -41,8 +41,6 @@ public enum RESPValue: Sendable, Equatable {
         return nil
     }
 
-    public var isNull: Bool { self == .null }
-
     /// The reply itself, or the server's error reply as a thrown ``RedisError/server(_:)``.
     public func throwingServerError() throws(RedisError) -> RESPValue {
         if case .error(let message) = self { throw .server(message) }

@@ -54,11 +54,6 @@ public final class TokenSigner: Sendable {
         try await tenantEntry(tenant).jwks
     }
 
-    /// Verifies a token signed with one of the tenant's published keys.
-    public func verifyRS256<Payload: JWTPayload>(_ token: String, as type: Payload.Type, tenant: UUID) async throws -> Payload {
-        try await tenantEntry(tenant).keys.verify(token, as: type)
-    }
-
     private func tenantEntry(_ tenant: UUID) async throws -> (keys: JWTKeyCollection, kid: String, jwks: String) {
         let now = ContinuousClock.now
         if let entry = tenants.withLockedValue({ $0[tenant] }), now - entry.loaded < refreshInterval {
