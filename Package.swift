@@ -37,6 +37,12 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
         .systemLibrary(
+            name: "COpenSSL",
+            path: "Shared/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CCurl",
             path: "Shared/CCurl",
             pkgConfig: "libcurl",
@@ -116,6 +122,7 @@ let package = Package(
         .target(
             name: "Tokens",
             dependencies: [
+                "COpenSSL",
                 "PasswordlessCore",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

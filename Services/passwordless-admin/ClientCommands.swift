@@ -15,12 +15,12 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(help: "Tenant name or domain.") var tenant: String
         @Option(help: "The application's name (shown in messages as @@application.name@@).") var name: String
         @Flag(help: "Give the application a client secret.") var secret = false
-        @Option(name: .customLong("jwt-alg"), help: "How id_tokens are signed: RS256 (tenant key, JWKS) or HS256 (client secret).")
+        @Option(name: .customLong("jwt-alg"), help: "How id_tokens are signed: RS256 or ES256 (tenant key, JWKS) or HS256 (client secret).")
         var jwtAlg: String = "RS256"
         @Flag(help: "Print one JSON object.") var json = false
 
         func validate() throws {
-            guard Client.SigningAlgorithm(rawValue: jwtAlg.uppercased()) != nil else { throw ValidationError("--jwt-alg must be RS256 or HS256") }
+            guard Client.SigningAlgorithm(rawValue: jwtAlg.uppercased()) != nil else { throw ValidationError("--jwt-alg must be RS256, ES256 or HS256") }
             guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters") }
         }
 
@@ -41,6 +41,14 @@ struct ClientCommand: AsyncParsableCommand {
                         .seal(clientSecret, context: application.sealingContext)
                 }
                 try await ClientRepository(client: client, logger: .admin).insert(application)
+                // A tenant gets its ES256 key with its first ES256 client (every tenant has an RS256 key).
+                if algorithm == .es256 {
+                    let keys = try await SigningKeyRepository(client: client, logger: .admin).published(tenantID: tenant.id)
+                    if !keys.contains(where: { $0.algorithm == algorithm.rawValue && $0.retiredAt == nil }) {
+                        try await KeysCommand.rotate(
+                            tenant: tenant, client: client, box: SecretBox(masterKey: masterKey, purpose: .secretsAtRest), algorithm: .es256)
+                    }
+                }
                 return tenant.name
             }
             Output.print(

@@ -56,24 +56,34 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a new RS256 key current; the previous one stays in the JWKS for 7 days so issued tokens still verify.")
+            abstract: """
+                Make a new key current for its algorithm; the previous one stays in the JWKS for 7 days so issued tokens still verify.
+                """)
         @OptionGroup var store: StoreOptions
         @Option(help: "Tenant name or domain.") var tenant: String
+        @Option(help: "RS256 (the default; also signs access tokens) or ES256.") var algorithm: String = "RS256"
         @Flag(help: "Print one JSON object.") var json = false
+
+        func validate() throws {
+            guard let parsed = Client.SigningAlgorithm(rawValue: algorithm.uppercased()), parsed.usesTenantKey else {
+                throw ValidationError("--algorithm must be RS256 or ES256")
+            }
+        }
 
         func run() async throws {
             let box = SecretBox(masterKey: try store.masterKey(), purpose: .secretsAtRest)
+            let algorithm = Client.SigningAlgorithm(rawValue: algorithm.uppercased())!
             let (kid, name) = try await store.withTenant(tenant) { client, tenant in
-                (try await KeysCommand.rotate(tenant: tenant, client: client, box: box), tenant.name)
+                (try await KeysCommand.rotate(tenant: tenant, client: client, box: box, algorithm: algorithm), tenant.name)
             }
-            Output.print(["kid": kid, "tenant": name], json: json)
+            Output.print(["kid": kid, "tenant": name, "algorithm": algorithm.rawValue], json: json)
         }
     }
 
-    /// Generates a key, seals its private half and makes it the tenant's current key.
+    /// Generates a key, seals its private half and makes it the tenant's current key for its algorithm.
     @discardableResult
-    static func rotate(tenant: Tenant, client: PostgresClient, box: SecretBox) async throws -> String {
-        let generated = try SigningKeyFactory.rs256()
+    static func rotate(tenant: Tenant, client: PostgresClient, box: SecretBox, algorithm: Client.SigningAlgorithm = .rs256) async throws -> String {
+        let generated = try SigningKeyFactory.make(algorithm)
         let sealed = box.seal(generated.privateKeyPEM, context: StoredSigningKey.sealingContext(kid: generated.kid))
         try await SigningKeyRepository(client: client, logger: .admin).rotate(
             to: StoredSigningKey(

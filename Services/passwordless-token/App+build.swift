@@ -18,10 +18,14 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
     let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
     let signer = TokenSigner { tenantID in
-        let published = try await keys.published(tenantID: tenantID)
-        guard let current = published.first(where: { $0.retiredAt == nil }) ?? published.first else { return nil }
-        let pem = try secrets.openString(current.sealedPrivateKey, context: StoredSigningKey.sealingContext(kid: current.kid))
-        return TokenSigner.TenantKeys(current: (current.kid, pem), publicJWKs: published.map(\.publicJWK))
+        let published = try await keys.published(tenantID: tenantID)  // newest first
+        var current: [Client.SigningAlgorithm: TokenSigner.CurrentKey] = [:]
+        for key in published where key.retiredAt == nil {
+            guard let algorithm = Client.SigningAlgorithm(rawValue: key.algorithm), current[algorithm] == nil else { continue }
+            let pem = try secrets.openString(key.sealedPrivateKey, context: StoredSigningKey.sealingContext(kid: key.kid))
+            current[algorithm] = TokenSigner.CurrentKey(kid: key.kid, privateKeyPEM: pem)
+        }
+        return TokenSigner.TenantKeys(current: current, publicJWKs: published.map(\.publicJWK))
     }
     let accessTokens = AccessTokenStore(redis: dependencies.redis)
     let recorder = LoginRecorder(postgres: dependencies.postgres, logger: logger)

@@ -31,7 +31,7 @@ struct DiscoveryController {
                 "grant_types_supported": ["http://auth0.com/oauth/grant-type/passwordless/otp", "password"],
                 "response_types_supported": ["token", "id_token", "token id_token"],
                 "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256", "HS256"],
+                "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
                 "token_endpoint_auth_methods_supported": ["client_secret_post", "none"],
                 "scopes_supported": ["openid", "profile", "email", "phone"],
                 "claims_supported": ["aud", "exp", "iat", "iss", "sub", "email", "email_verified", "phone_number", "phone_number_verified", "name"],

@@ -42,12 +42,12 @@ struct TokenController {
         guard let connection = try await directory.connection(tenantID: tenant.id, name: realm) else {
             throw Self.invalidRequest("Unknown realm: \(realm)")
         }
-        let (userID, recipient) = try await verify(otp: otp, username: username, connection: connection, context: context) { description in
-            APIError(status: 403, error: "invalid_grant", description: description)
-        }
-        let issued = try await issuer.issue(
-            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try fields.string("scope"),
-            audience: try fields.string("audience"))
+        let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
+        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
+        let plan = try issuer.plan(
+            tenant: tenant, connection: connection, recipient: recipient, scope: try fields.string("scope"), audience: try fields.string("audience"))
+        let userID = try await verify(otp: otp, recipient: recipient, connection: connection, remember: plan.pendingRecord, context: context, refusal: refusal)
+        let issued = try await issuer.issue(plan, tenant: tenant, client: client, connection: connection, userID: userID)
         recorder.record(userID: userID)
         var body: [String: Any] = [
             "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": TokenIssuer.accessTokenLifetime, "scope": issued.scope,
@@ -69,12 +69,12 @@ struct TokenController {
         guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
             throw APIError(status: 400, error: "invalid_connection", description: "Connection does not exist")
         }
-        let (userID, recipient) = try await verify(otp: password, username: username, connection: connection, context: context) { description in
-            APIError(status: 401, error: "invalid_user_password", description: description)
-        }
-        let issued = try await issuer.issue(
-            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
-            scope: try fields.string("scope") ?? "openid", audience: nil)
+        let refusal = { (description: String) in APIError(status: 401, error: "invalid_user_password", description: description) }
+        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
+        let plan = try issuer.plan(tenant: tenant, connection: connection, recipient: recipient, scope: try fields.string("scope") ?? "openid", audience: nil)
+        let userID = try await verify(
+            otp: password, recipient: recipient, connection: connection, remember: plan.pendingRecord, context: context, refusal: refusal)
+        let issued = try await issuer.issue(plan, tenant: tenant, client: client, connection: connection, userID: userID)
         recorder.record(userID: userID)
         var body: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
         if let idToken = issued.idToken { body["id_token"] = idToken }
@@ -99,23 +99,33 @@ struct TokenController {
         return (tenant, client)
     }
 
-    /// Checks the code; every failure becomes `refusal(description)` with Auth0's wording.
-    func verify(otp: String, username: String, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError)
-        async throws -> (userID: String, recipient: String)
-    {
-        let wrong = connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
+    /// The normalised recipient the username names; a malformed one is refused as a wrong code.
+    static func recipient(_ username: String, connection: Connection, refusal: (String) -> APIError) throws -> String {
         let recipient: String? =
             switch connection.strategy {
             case .sms: PhoneNumber(username)?.e164
             case .email: EmailAddress(username)?.address
             }
-        guard let recipient else { throw refusal(wrong) }
-        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits)
+        guard let recipient else { throw refusal(wrongCode(connection)) }
+        return recipient
+    }
+
+    static func wrongCode(_ connection: Connection) -> String {
+        connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
+    }
+
+    /// Checks the code (storing `remember` when it is right) and returns the user id it was
+    /// issued to; every failure becomes `refusal(description)` with Auth0's wording.
+    func verify(
+        otp: String, recipient: String, connection: Connection, remember: AccessTokenStore.PendingRecord?, context: PasswordlessRequestContext,
+        refusal: (String) -> APIError
+    ) async throws -> String {
+        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits, remember: remember)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
-        Counter(label: "passwordless_verifications_total", dimensions: [("outcome", outcome.label)]).increment()
+        Self.verifications[outcome.label]?.increment()
         switch outcome {
-        case .verified(let userID): return (userID, recipient)
-        case .wrong, .missing: throw refusal(wrong)
+        case .verified(let userID): return userID
+        case .wrong, .missing: throw refusal(Self.wrongCode(connection))
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
         case .locked(let retryAfter):
@@ -124,6 +134,12 @@ struct TokenController {
                 retryAfter: retryAfter)
         }
     }
+
+    /// `passwordless_verifications_total{outcome}`, made once per outcome.
+    static let verifications: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: ["verified", "wrong", "exhausted", "expired", "missing", "locked"].map {
+            ($0, Counter(label: "passwordless_verifications_total", dimensions: [("outcome", $0)]))
+        })
 
     static func invalidRequest(_ description: String) -> APIError {
         APIError(status: 400, error: "invalid_request", description: description)

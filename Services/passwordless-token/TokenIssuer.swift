@@ -8,6 +8,10 @@ import Tokens
 /// Turns a verified login into Auth0's token response: an id_token when the scope asks for
 /// `openid`, and an access token (a JWT for an `audience`, otherwise opaque), both remembered
 /// for `/userinfo`.
+///
+/// An exchange is planned before its code is checked, so that an opaque access token's record
+/// is written by the code check itself (one Redis round trip for the whole exchange); only an
+/// audience's JWT, which carries the user id, is remembered afterwards.
 struct TokenIssuer {
     let signer: TokenSigner
     let accessTokens: AccessTokenStore
@@ -16,20 +20,27 @@ struct TokenIssuer {
     static let idTokenLifetime = 36_000
     static let accessTokenLifetime = 86_400
 
+    /// What an exchange will issue, decided before the code is checked.
+    struct Plan {
+        var scopes: [String]
+        var scope: String
+        var audience: String?
+        /// The `/userinfo` claims but `sub` (which needs the user id).
+        var claims: [String: String]
+        /// The opaque access token (no audience), and its record for the code check to store.
+        var opaqueAccessToken: String?
+        var pendingRecord: AccessTokenStore.PendingRecord?
+    }
+
     struct Issued {
         var idToken: String?
         var accessToken: String
         var scope: String
     }
 
-    func issue(tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: String, scope requested: String?, audience: String?)
-        async throws -> Issued
-    {
+    func plan(tenant: Tenant, connection: Connection, recipient: String, scope requested: String?, audience: String?) throws -> Plan {
         let scopes = (requested ?? "openid").split(separator: " ").map(String.init)
-        let scope = scopes.joined(separator: " ")
-        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // NumericDate in whole seconds
-        let subject = "\(connection.name)|\(userID)"
-        var claims: [String: String] = ["sub": subject]
+        var claims: [String: String] = [:]
         let isEmail = connection.strategy == .email
         if scopes.contains("email"), isEmail {
             claims["email"] = recipient
@@ -40,42 +51,56 @@ struct TokenIssuer {
             claims["phone_number_verified"] = "true"
         }
         if scopes.contains("profile") { claims["name"] = recipient }
+        var plan = Plan(scopes: scopes, scope: scopes.joined(separator: " "), audience: audience?.isEmpty == false ? audience : nil, claims: claims)
+        if plan.audience == nil {
+            let token = CredentialHasher.generate(bytes: 32)
+            plan.opaqueAccessToken = token
+            plan.pendingRecord = try AccessTokenStore.pending(
+                token, claims: claims, subjectPrefix: "\(connection.name)|", tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
+        }
+        return plan
+    }
+
+    func issue(_ plan: Plan, tenant: Tenant, client: Client, connection: Connection, userID: String) async throws -> Issued {
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // NumericDate in whole seconds
+        let subject = "\(connection.name)|\(userID)"
+        let claims = plan.claims
 
         var idToken: String?
-        if scopes.contains("openid") {
+        if plan.scopes.contains("openid") {
             let signingStarted = ContinuousClock.now
-            defer {
-                Timer(label: "passwordless_token_signing_duration_seconds", dimensions: [("alg", client.signingAlgorithm.rawValue)])
-                    .recordInterval(since: signingStarted)
-            }
+            defer { Self.signingDuration[client.signingAlgorithm]?.recordInterval(since: signingStarted) }
             let payload = IDTokenClaims(
                 issuer: tenant.issuer, subject: subject, audience: client.clientID, issuedAt: now,
                 expiresAt: now.addingTimeInterval(Double(Self.idTokenLifetime)), email: claims["email"],
                 emailVerified: claims["email"] == nil ? nil : true, phoneNumber: claims["phone_number"],
                 phoneNumberVerified: claims["phone_number"] == nil ? nil : true, name: claims["name"])
             switch client.signingAlgorithm {
-            case .rs256:
-                idToken = try await signer.signRS256(payload, tenant: tenant.id)
+            case .rs256, .es256:
+                idToken = try await signer.sign(payload, algorithm: client.signingAlgorithm, tenant: tenant.id)
             case .hs256:
-                guard let sealed = client.sealedSecret else { throw TokenSignerError.noSigningKey }
+                guard let sealed = client.sealedSecret else { throw TokenSignerError.noSigningKey("HS256") }
                 let secret = try secrets.openString(sealed, context: client.sealingContext)
                 idToken = try await signer.signHS256(payload, clientID: client.clientID, secret: secret)
             }
         }
 
-        let accessToken: String
-        if let audience, !audience.isEmpty {
-            var audiences = [audience]
-            if scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
-            accessToken = try await signer.signRS256(
-                AccessTokenClaims(
-                    issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
-                    expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: scope, clientID: client.clientID),
-                tenant: tenant.id)
-        } else {
-            accessToken = CredentialHasher.generate(bytes: 32)
-        }
-        try await accessTokens.remember(accessToken, claims: claims, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
-        return Issued(idToken: idToken, accessToken: accessToken, scope: scope)
+        if let opaque = plan.opaqueAccessToken { return Issued(idToken: idToken, accessToken: opaque, scope: plan.scope) }
+        var audiences = [plan.audience ?? ""]
+        if plan.scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
+        let accessToken = try await signer.sign(
+            AccessTokenClaims(
+                issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
+                expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: plan.scope, clientID: client.clientID),
+            algorithm: .rs256, tenant: tenant.id)
+        try await accessTokens.remember(
+            accessToken, claims: claims.merging(["sub": subject]) { $1 }, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
+        return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
     }
+
+    /// `passwordless_token_signing_duration_seconds{alg}`, made once per algorithm.
+    static let signingDuration: [Client.SigningAlgorithm: Timer] = Dictionary(
+        uniqueKeysWithValues: Client.SigningAlgorithm.allCases.map {
+            ($0, Timer(label: "passwordless_token_signing_duration_seconds", dimensions: [("alg", $0.rawValue)]))
+        })
 }

@@ -3,27 +3,49 @@ import JWTKit
 import NIOConcurrencyHelpers
 import PasswordlessCore
 
-/// Signs a tenant's tokens: RS256 with the tenant's current key (its `kid` in the header), or
-/// HS256 with a client's secret.
+/// Signs a tenant's tokens: RS256 or ES256 with the tenant's current key of that algorithm
+/// (its `kid` in the header), or HS256 with a client's secret.
 ///
 /// Key collections are built once per tenant (and per HS256 client) and cached for
 /// ``refreshInterval``, so a rotated key becomes current everywhere within that time, and no
 /// key is parsed on the request path.
 public final class TokenSigner: Sendable {
-    /// A tenant's keys as loaded: private PEMs (already opened) by kid, newest first.
+    /// A tenant's keys as loaded: the current private key (PEM, already opened) of each
+    /// algorithm the tenant has, and the public JWKs to publish.
     public struct TenantKeys: Sendable {
-        public var current: (kid: String, privateKeyPEM: String)
+        public var current: [Client.SigningAlgorithm: CurrentKey]
         public var publicJWKs: [String]
 
-        public init(current: (kid: String, privateKeyPEM: String), publicJWKs: [String]) {
+        public init(current: [Client.SigningAlgorithm: CurrentKey], publicJWKs: [String]) {
             self.current = current
             self.publicJWKs = publicJWKs
         }
     }
 
+    /// A tenant's current key for one algorithm.
+    public struct CurrentKey: Sendable {
+        public var kid: String
+        public var privateKeyPEM: String
+
+        public init(kid: String, privateKeyPEM: String) {
+            self.kid = kid
+            self.privateKeyPEM = privateKeyPEM
+        }
+    }
+
+    private struct TenantEntry {
+        var loaded: ContinuousClock.Instant
+        /// ES256 keys, signed through jwt-kit.
+        var keys: JWTKeyCollection
+        var kids: [Client.SigningAlgorithm: JWKIdentifier]
+        /// The RS256 key, signed through OpenSSL (``RS256Signer``).
+        var rs256: (signer: RS256Signer, kid: String)?
+        var jwks: String
+    }
+
     public let refreshInterval: Duration
     private let loadTenantKeys: @Sendable (UUID) async throws -> TenantKeys?
-    private let tenants = NIOLockedValueBox<[UUID: (loaded: ContinuousClock.Instant, keys: JWTKeyCollection, kid: String, jwks: String)]>([:])
+    private let tenants = NIOLockedValueBox<[UUID: TenantEntry]>([:])
     private let clients = NIOLockedValueBox<[String: JWTKeyCollection]>([:])
 
     public init(refreshInterval: Duration = .seconds(30), loadTenantKeys: @escaping @Sendable (UUID) async throws -> TenantKeys?) {
@@ -31,10 +53,12 @@ public final class TokenSigner: Sendable {
         self.loadTenantKeys = loadTenantKeys
     }
 
-    /// Signs `payload` with the tenant's current RS256 key.
-    public func signRS256(_ payload: some JWTPayload, tenant: UUID) async throws -> String {
+    /// Signs `payload` with the tenant's current key for `algorithm` (RS256 or ES256).
+    public func sign(_ payload: some JWTPayload, algorithm: Client.SigningAlgorithm, tenant: UUID) async throws -> String {
         let entry = try await tenantEntry(tenant)
-        return try await entry.keys.sign(payload, kid: JWKIdentifier(string: entry.kid))
+        if algorithm == .rs256, let rs256 = entry.rs256 { return try rs256.signer.token(payload, kid: rs256.kid) }
+        guard let kid = entry.kids[algorithm] else { throw TokenSignerError.noSigningKey(algorithm.rawValue) }
+        return try await entry.keys.sign(payload, kid: kid)
     }
 
     /// Signs `payload` with HS256 under `secret` (the client's secret).
@@ -49,31 +73,44 @@ public final class TokenSigner: Sendable {
         return try await keys.sign(payload)
     }
 
-    /// The tenant's JWKS document: the current key and retired keys still in their grace period.
+    /// The tenant's JWKS document: the current keys and retired keys still in their grace period.
     public func jwks(tenant: UUID) async throws -> String {
         try await tenantEntry(tenant).jwks
     }
 
-    private func tenantEntry(_ tenant: UUID) async throws -> (keys: JWTKeyCollection, kid: String, jwks: String) {
+    private func tenantEntry(_ tenant: UUID) async throws -> TenantEntry {
         let now = ContinuousClock.now
         if let entry = tenants.withLockedValue({ $0[tenant] }), now - entry.loaded < refreshInterval {
-            return (entry.keys, entry.kid, entry.jwks)
+            return entry
         }
-        guard let loaded = try await loadTenantKeys(tenant) else { throw TokenSignerError.noSigningKey }
+        guard let loaded = try await loadTenantKeys(tenant), !loaded.current.isEmpty else { throw TokenSignerError.noSigningKey("RS256") }
         let keys = JWTKeyCollection()
-        await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: loaded.current.privateKeyPEM), digestAlgorithm: .sha256, kid: JWKIdentifier(string: loaded.current.kid))
-        for jwk in loaded.publicJWKs {
-            if let parsed = try? JSONDecoder().decode(JWK.self, from: Data(jwk.utf8)), parsed.keyIdentifier?.string != loaded.current.kid {
-                _ = try? await keys.add(jwk: parsed)
+        var kids: [Client.SigningAlgorithm: JWKIdentifier] = [:]
+        var rs256: (signer: RS256Signer, kid: String)?
+        for (algorithm, key) in loaded.current {
+            switch algorithm {
+            case .rs256: rs256 = (try RS256Signer(pem: key.privateKeyPEM), key.kid)
+            case .es256:
+                let kid = JWKIdentifier(string: key.kid)
+                await keys.add(ecdsa: try ES256PrivateKey(pem: key.privateKeyPEM), kid: kid)
+                kids[algorithm] = kid
+            case .hs256: continue
             }
         }
         let jwks = #"{"keys":["# + loaded.publicJWKs.joined(separator: ",") + "]}"
-        tenants.withLockedValue { $0[tenant] = (now, keys, loaded.current.kid, jwks) }
-        return (keys, loaded.current.kid, jwks)
+        let entry = TenantEntry(loaded: now, keys: keys, kids: kids, rs256: rs256, jwks: jwks)
+        tenants.withLockedValue { $0[tenant] = entry }
+        return entry
     }
 }
 
+/// The tenant cannot sign with the algorithm a client asks for.
 public enum TokenSignerError: Error, CustomStringConvertible {
-    case noSigningKey
-    public var description: String { "the tenant has no signing key (run: passwordless-admin keys rotate --tenant …)" }
+    case noSigningKey(String)
+    public var description: String {
+        switch self {
+        case .noSigningKey(let algorithm):
+            "the tenant has no \(algorithm) signing key (run: passwordless-admin keys rotate --tenant … --algorithm \(algorithm))"
+        }
+    }
 }

@@ -282,6 +282,56 @@ struct FlowTests {
             let discovery = try await HTTPProbe.get(stack.gatewayURL + "/.well-known/openid-configuration")
             #expect(discovery.json?["issuer"] as? String == "https://acme.example.com/")
             #expect(discovery.json?["jwks_uri"] as? String == "https://acme.example.com/.well-known/jwks.json")
+            #expect(discovery.json?["id_token_signing_alg_values_supported"] as? [String] == ["RS256", "ES256", "HS256"])
+        }
+    }
+
+    /// An ES256 client's id_tokens are signed with the tenant's P-256 key (made with the first
+    /// such client), published beside the RS256 key; rotating one algorithm leaves the other.
+    @Test func es256ClientsSignWithTheTenantsP256Key() async throws {
+        try await PasswordlessStack.with { stack in
+            _ = try await stack.makeTenant()
+            let es = try await stack.create(["client", "create", "--tenant", "acme", "--name", "mobile", "--jwt-alg", "ES256"])
+            let clientID = try #require(es["client_id"] as? String)
+            #expect(es["jwt_alg"] as? String == "ES256")
+            let rotatedRSA = try await stack.create(["keys", "rotate", "--tenant", "acme"])
+            #expect(rotatedRSA["algorithm"] as? String == "RS256")
+
+            _ = try await stack.post("/passwordless/start", json: ["client_id": clientID, "connection": "sms", "phone_number": "+14255550101"])
+            let code = try await stack.smsCode(to: "+14255550101")
+            let tokens = try await stack.post(
+                "/oauth/token",
+                json: [
+                    "grant_type": Self.otpGrant, "client_id": clientID, "username": "+14255550101", "otp": code, "realm": "sms", "scope": "openid phone",
+                ])
+            #expect(tokens.status == 200, "\(tokens.json ?? [:])")
+            let idToken = try #require(tokens.json?["id_token"] as? String)
+            var encodedHeader = idToken.split(separator: ".")[0].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            encodedHeader += String(repeating: "=", count: (4 - encodedHeader.count % 4) % 4)
+            let headerJSON = try #require(Data(base64Encoded: encodedHeader))
+            let header = try #require(try JSONSerialization.jsonObject(with: headerJSON) as? [String: Any])
+            #expect(header["alg"] as? String == "ES256")
+
+            let jwks = try await HTTPProbe.get(stack.gatewayURL + "/.well-known/jwks.json")
+            let published = try #require(try JSONSerialization.jsonObject(with: jwks.body) as? [String: [[String: Any]]])["keys"] ?? []
+            let ecKeys = published.filter { $0["kty"] as? String == "EC" }
+            #expect(ecKeys.count == 1)
+            #expect(ecKeys.first?["crv"] as? String == "P-256")
+            #expect(ecKeys.first?["kid"] as? String == header["kid"] as? String)
+            #expect(published.filter { $0["kty"] as? String == "RSA" && $0["kid"] as? String == rotatedRSA["kid"] as? String }.count == 1)
+            let keys = try await JWTKeyCollection().add(jwksJSON: String(decoding: jwks.body, as: UTF8.self))
+            let claims = try await keys.verify(idToken, as: IDTokenClaims.self)
+            #expect(claims.aud.value == [clientID])
+            #expect(claims.sub.value.hasPrefix("sms|"))
+
+            // Without an audience the access token is opaque; the code check itself stored its
+            // /userinfo record, with the user id only the check knew.
+            let access = try #require(tokens.json?["access_token"] as? String)
+            let userinfo = try await HTTPProbe.get(stack.gatewayURL + "/userinfo", headers: ["Authorization": "Bearer \(access)"])
+            #expect(userinfo.status == 200)
+            #expect(userinfo.json?["sub"] as? String == claims.sub.value)
+            #expect(userinfo.json?["phone_number"] as? String == "+14255550101")
+            #expect(userinfo.json?["phone_number_verified"] as? Bool == true)
         }
     }
 

@@ -20,6 +20,7 @@ APT_PACKAGES=(
     redis-tools
     libhiredis-dev
     libcurl4-openssl-dev
+    libssl-dev
     pkg-config
     python3
     python3-pip

@@ -6,8 +6,13 @@ public struct Client: Sendable, Equatable {
     public enum SigningAlgorithm: String, Sendable, CaseIterable, Codable {
         /// With the tenant's current RSA key, published in the JWKS.
         case rs256 = "RS256"
+        /// With the tenant's current P-256 key, published in the JWKS.
+        case es256 = "ES256"
         /// With the client secret (the client must have one).
         case hs256 = "HS256"
+
+        /// Whether tokens are signed with a tenant key (published in the JWKS) rather than the client secret.
+        public var usesTenantKey: Bool { self != .hs256 }
     }
 
     public var clientID: String

@@ -41,11 +41,16 @@ public struct SigningKeyRepository: Sendable {
         self.logger = logger
     }
 
-    /// Stores `key` as the tenant's current key and retires the previous ones, in one transaction.
+    /// Stores `key` as the tenant's current key for its algorithm and retires the previous ones of
+    /// that algorithm, in one transaction. (A tenant has at most one current RS256 and one
+    /// current ES256 key.)
     public func rotate(to key: StoredSigningKey) async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
-                "UPDATE signing_keys SET retired_at = now() WHERE tenant_id = \(key.tenantID) AND retired_at IS NULL", logger: logger)
+                """
+                UPDATE signing_keys SET retired_at = now()
+                WHERE tenant_id = \(key.tenantID) AND algorithm = \(key.algorithm) AND retired_at IS NULL
+                """, logger: logger)
             try await connection.query(
                 """
                 INSERT INTO signing_keys (kid, tenant_id, algorithm, private_key_sealed, public_jwk)
