@@ -10,8 +10,9 @@ import ServiceRuntime
 /// it, and only then is it gone from this worker's processing list. A job is always in exactly
 /// one Redis list, so a crash loses nothing.
 ///
-/// One fetcher takes jobs (`BLMOVE`, on its own blocking connection) while fewer than
-/// `concurrency` deliveries are in flight, so a slow provider never serialises the queue.
+/// One fetcher takes jobs while fewer than `concurrency` deliveries are in flight, so a slow
+/// provider never serialises the queue: a backlog in batches of `LMOVE`s pipelined in one round
+/// trip, an empty queue with `BLMOVE` on its own blocking connection.
 /// Beside it: a heartbeat that keeps this worker's jobs its own, a reaper that hands the jobs of
 /// dead workers back (any dispatcher reaps any other), an orphan check that hands back jobs of
 /// its own it does not hold (a `BLMOVE` whose reply Redis lost), a promoter for due retries, and
@@ -30,6 +31,8 @@ struct DeliveryWorker: Service {
     let workerID = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt16.random(in: 0...UInt16.max))"
     /// The jobs this worker has taken and not yet settled.
     private let held = NIOLockedValueBox<Set<[UInt8]>>([])
+    /// The most jobs one non-blocking take moves at once.
+    static let batchSize = 64
     /// Jobs seen in the processing list but not held at the last scan.
     private let suspects = NIOLockedValueBox<Set<[UInt8]>>([])
 
@@ -59,23 +62,29 @@ struct DeliveryWorker: Service {
                     inFlight -= 1
                     continue
                 }
-                let raw: [UInt8]?
+                var taken: [[UInt8]]
                 do {
-                    raw = try await queue.take(worker: workerID, using: connection, timeout: .seconds(1))
+                    // A backlog is taken a batch at a time (one round trip); an empty queue is
+                    // waited on with a blocking move.
+                    taken = try await queue.takeAvailable(min(settings.concurrency - inFlight, Self.batchSize) - 1, worker: workerID)
+                    if taken.isEmpty, let raw = try await queue.take(worker: workerID, using: connection, timeout: .seconds(1)) {
+                        taken = [raw]
+                    }
                 } catch {
                     logger.warning("cannot take a job", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: .milliseconds(500))
                     continue
                 }
-                guard let raw else { continue }
-                inFlight += 1
-                held.withLockedValue { _ = $0.insert(raw) }
-                deliveries.addTask {
-                    metrics.inFlight.increment()
-                    await deliverer.deliver(raw, worker: workerID)
-                    metrics.inFlight.decrement()
-                    held.withLockedValue { _ = $0.remove(raw) }
-                    return false
+                held.withLockedValue { $0.formUnion(taken) }
+                for raw in taken {
+                    inFlight += 1
+                    deliveries.addTask {
+                        metrics.inFlight.increment()
+                        await deliverer.deliver(raw, worker: workerID)
+                        metrics.inFlight.decrement()
+                        held.withLockedValue { _ = $0.remove(raw) }
+                        return false
+                    }
                 }
             }
             guard inFlight > 0 else { return }

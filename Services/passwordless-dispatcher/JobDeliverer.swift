@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PasswordlessCore
 import PasswordlessFlow
 import RedisClient
@@ -22,6 +23,8 @@ struct JobDeliverer: Sendable {
     let settings: DispatcherSettings
     let metrics: DispatcherMetrics
     let logger: Logger
+    /// Opened credentials by connection, with the sealed bytes they came from.
+    let openedCredentials = NIOLockedValueBox<[UUID: (sealed: [UInt8], secrets: ProviderSecrets)]>([:])
 
     func deliver(_ raw: [UInt8], worker: String) async {
         guard let job = try? SendJob.decode(raw) else {
@@ -42,9 +45,7 @@ struct JobDeliverer: Sendable {
             }
             providerName = connection.provider.rawValue
             metadata["provider"] = "\(providerName)"
-            let credentials = try connection.sealedCredentials.map {
-                try JSONDecoder().decode(ProviderSecrets.self, from: Data(try secrets.open($0, context: connection.sealingContext)))
-            }
+            let credentials = try connection.sealedCredentials.map { try openCredentials($0, of: connection) }
             let message = RenderedMessage.render(
                 jobID: job.id, code: try job.code(box: jobSeal), recipient: job.recipient, applicationName: job.applicationName,
                 connection: connection)
@@ -61,6 +62,15 @@ struct JobDeliverer: Sendable {
         } catch {
             await failed(raw, job: job, error: .permanent(reason: "\(error)"), provider: providerName, worker: worker, metadata: metadata)
         }
+    }
+
+    /// A connection's credentials, opened once per sealed value (the directory keeps handing out
+    /// the same connection for its cache period, and a rotation changes the sealed bytes).
+    private func openCredentials(_ sealed: [UInt8], of connection: Connection) throws -> ProviderSecrets {
+        if let cached = openedCredentials.withLockedValue({ $0[connection.id] }), cached.sealed == sealed { return cached.secrets }
+        let opened = try JSONDecoder().decode(ProviderSecrets.self, from: Data(try secrets.open(sealed, context: connection.sealingContext)))
+        openedCredentials.withLockedValue { $0[connection.id] = (sealed, opened) }
+        return opened
     }
 
     private func failed(_ raw: [UInt8], job: SendJob, error: DeliveryError, provider: String, worker: String, metadata: Logger.Metadata) async {

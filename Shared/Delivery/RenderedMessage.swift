@@ -30,12 +30,32 @@ public struct RenderedMessage: Sendable {
             ("@@application.name@@", applicationName), ("{{application.name}}", applicationName), ("@@minutes@@", minutes),
             ("@@password@@", code), ("{{code}}", code),
         ]
-        var body = template
-        var subject = connection.subject ?? Connection.defaultSubject
-        for (placeholder, value) in replacements {
-            body = body.replacingOccurrences(of: placeholder, with: value)
-            subject = subject.replacingOccurrences(of: placeholder, with: value)
+        return RenderedMessage(
+            jobID: jobID, recipient: recipient, body: fill(template, replacements),
+            subject: fill(connection.subject ?? Connection.defaultSubject, replacements))
+    }
+
+    /// `template` with each placeholder replaced, in one pass: a value is never searched for
+    /// placeholders itself (an application named `@@password@@` stays that name).
+    static func fill(_ template: String, _ replacements: [(placeholder: String, value: String)]) -> String {
+        let bytes = Array(template.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 32)
+        var index = 0
+        scanning: while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "@") || bytes[index] == UInt8(ascii: "{") {
+                for (placeholder, value) in replacements {
+                    let pattern = placeholder.utf8
+                    if bytes.count - index >= pattern.count, bytes[index..<(index + pattern.count)].elementsEqual(pattern) {
+                        out += value.utf8
+                        index += pattern.count
+                        continue scanning
+                    }
+                }
+            }
+            out.append(bytes[index])
+            index += 1
         }
-        return RenderedMessage(jobID: jobID, recipient: recipient, body: body, subject: subject)
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -23,7 +23,8 @@ public struct TwilioProvider: DeliveryProvider {
         } else if let from = settings.from {
             form.append(("From", from))
         }
-        let base = (settings.twilioBaseURL ?? Self.defaultBaseURL).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        var base = Substring(settings.twilioBaseURL ?? Self.defaultBaseURL)
+        while base.hasSuffix("/") { base = base.dropLast() }
         let request = OutgoingHTTPRequest(
             url: "\(base)/2010-04-01/Accounts/\(sid.formEncoded)/Messages.json",
             headers: [
@@ -54,10 +55,22 @@ public struct TwilioProvider: DeliveryProvider {
 }
 
 extension String {
-    /// `application/x-www-form-urlencoded` encoding of one name or value.
+    /// `application/x-www-form-urlencoded` encoding of one name or value (the WHATWG URL
+    /// standard's): ASCII letters, digits and `*-._` stay, a space becomes `+`, every other byte
+    /// of the UTF-8 is `%XX`.
     var formEncoded: String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._*")
-        return (addingPercentEncoding(withAllowedCharacters: allowed) ?? self).replacingOccurrences(of: "%20", with: "+")
+        let hex: StaticString = "0123456789ABCDEF"
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 16)
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "*"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
+                out.append(byte)
+            case UInt8(ascii: " "): out.append(UInt8(ascii: "+"))
+            default: out += [UInt8(ascii: "%"), hex.utf8Start[Int(byte >> 4)], hex.utf8Start[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

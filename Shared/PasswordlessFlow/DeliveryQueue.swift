@@ -27,6 +27,15 @@ public struct DeliveryQueue: Sendable {
         return reply.bytes
     }
 
+    /// Moves up to `count` pending jobs (oldest first) into `worker`'s processing list without
+    /// waiting, in one round trip: each `LMOVE` is atomic, so every job is in exactly one list.
+    /// Empty when nothing is pending.
+    public func takeAvailable(_ count: Int, worker: String) async throws(RedisError) -> [[UInt8]] {
+        guard count > 0 else { return [] }
+        let move = RedisCommand("LMOVE", RedisKeys.Queue.pending, RedisKeys.Queue.processing(worker: worker), "RIGHT", "LEFT")
+        return try await redis.pipeline(Array(repeating: move, count: count)).compactMap(\.bytes)
+    }
+
     /// The job was delivered: it leaves the processing list. Returns whether it was still there.
     @discardableResult
     public func complete(_ raw: [UInt8], worker: String) async throws(RedisError) -> Bool {

@@ -15,24 +15,15 @@ public struct UserRepository: Sendable {
 
     /// The user with this identifier, created if absent, in one statement (no read-then-write
     /// race between two gateways). `created` says whether this call made it.
+    ///
+    /// This is on every `/passwordless/start`, so it is a prepared statement: each pooled
+    /// connection parses and plans it once.
     public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String) async throws -> (user: User, created: Bool) {
         let email = connection.strategy == .email ? identifier : nil
         let phone = connection.strategy == .sms ? identifier : nil
-        let rows = try await client.query(
-            """
-            WITH inserted AS (
-                INSERT INTO users (id, tenant_id, connection_id, identifier, email, phone_number)
-                VALUES (\(User.generateID()), \(tenantID), \(connection.id), \(identifier), \(email), \(phone))
-                ON CONFLICT (tenant_id, connection_id, identifier) DO NOTHING
-                RETURNING id, email_verified, phone_verified, true AS created
-            )
-            SELECT id, email_verified, phone_verified, created FROM inserted
-            UNION ALL
-            SELECT id, email_verified, phone_verified, false FROM users
-            WHERE tenant_id = \(tenantID) AND connection_id = \(connection.id) AND identifier = \(identifier)
-            LIMIT 1
-            """, logger: logger)
-        for try await (id, emailVerified, phoneVerified, created) in rows.decode((String, Bool, Bool, Bool).self) {
+        let statement = FindOrCreateUser(
+            id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email, phoneNumber: phone)
+        for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
             let user = User(
                 id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
                 phoneVerified: phoneVerified)
@@ -85,6 +76,47 @@ public struct UserRepository: Sendable {
         }
         return users
     }
+}
+
+/// `INSERT … ON CONFLICT DO NOTHING` and, when the row was already there, the existing row.
+/// (`LIMIT 1` stops after the insert's row, so the lookup runs only on a conflict.)
+struct FindOrCreateUser: PostgresPreparedStatement {
+    typealias Row = (String, Bool, Bool, Bool)
+
+    static let sql = """
+        WITH inserted AS (
+            INSERT INTO users (id, tenant_id, connection_id, identifier, email, phone_number)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (tenant_id, connection_id, identifier) DO NOTHING
+            RETURNING id, email_verified, phone_verified, true AS created
+        )
+        SELECT id, email_verified, phone_verified, created FROM inserted
+        UNION ALL
+        SELECT id, email_verified, phone_verified, false FROM users
+        WHERE tenant_id = $2 AND connection_id = $3 AND identifier = $4
+        LIMIT 1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .uuid, .text, .text, .text]
+
+    var id: String
+    var tenantID: UUID
+    var connectionID: UUID
+    var identifier: String
+    var email: String?
+    var phoneNumber: String?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(id)
+        bindings.append(tenantID)
+        bindings.append(connectionID)
+        bindings.append(identifier)
+        bindings.append(email)
+        bindings.append(phoneNumber)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
 /// A storage invariant that did not hold.
