@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "passwordless-dispatcher", targets: ["passwordless-dispatcher"]),
         .executable(name: "passwordless-token", targets: ["passwordless-token"]),
         .executable(name: "passwordless-admin", targets: ["passwordless-admin"]),
+        .executable(name: "passwordless-bench", targets: ["passwordless-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -197,6 +198,28 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/passwordless-admin",
+            swiftSettings: swiftSettings
+        ),
+
+        // The benchmark (deploy/local/bench.sh); not part of the test suite.
+        .executableTarget(
+            name: "passwordless-bench",
+            dependencies: [
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "PasswordlessFlow",
+                "RedisClient",
+                "Tokens",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/Benchmark",
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,396 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOPosix
+import PasswordlessCore
+import PasswordlessFlow
+import PasswordlessStorage
+import PostgresNIO
+import RedisClient
+import ServiceLifecycle
+
+/// `passwordless-bench`: starts the release build of every service against a PostgreSQL and a
+/// Redis of its own, drives each with load, measures the raw limits it is compared with in the
+/// same run, and prints one table. Run through `deploy/local/bench.sh`, which builds in release
+/// mode and starts the databases.
+@main
+struct Benchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "passwordless-bench", abstract: "Measure Passwordless against its targets and the machine's raw limits.")
+
+    @Option(help: "Directory holding the release executables.") var binDirectory: String
+    @Option(help: "An empty database the benchmark may fill.") var databaseURL: String
+    @Option(help: "A Redis the benchmark may flush.") var redisURL: String
+    @Option(help: "Where the services' logs go.") var logDirectory: String
+    @Option(help: "Seconds each measured load lasts.") var duration: Int = 10
+    @Option(help: "Seconds of warm-up before each measured load.") var warmup: Int = 2
+    @Option(help: "Concurrent connections for the throughput runs.") var connections: Int = 64
+    @Option(help: "Users pre-seeded for the second /passwordless/start run.") var users: Int = 1_000_000
+    @Option(help: "Starts a second for the start → provider latency run.") var latencyRate: Int = 1000
+    @Option(help: "First of the ports the benchmark's services and provider stand-ins listen on.") var basePort: Int = 18080
+    @Option(help: "Comma-separated parts to run: start, dispatcher, token, latency (default all; for profiling one part).")
+    var only: String = "start,dispatcher,token,latency"
+
+    var parts: Set<String> { Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+
+    func run() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let instant = ProviderStandIn(port: basePort + 10, delay: .zero)
+        let slow = ProviderStandIn(port: basePort + 11, delay: .milliseconds(200))
+        try await withThrowingTaskGroup(of: Void.self) { background in
+            for provider in [instant, slow] {
+                let application = provider.makeApplication()
+                background.addTask { try await application.runService() }
+            }
+            defer { background.cancelAll() }
+            var bench = try await Run(options: self, group: group, instant: instant, slow: slow)
+            do {
+                try await bench.measure()
+            } catch {
+                await bench.stopServices()
+                throw error
+            }
+            await bench.stopServices()
+            print(try await bench.report())
+        }
+        try await group.shutdownGracefully()
+    }
+}
+
+/// One benchmark run: the services, the tenant it made, and what was measured.
+struct Run {
+    let options: Benchmark
+    let group: MultiThreadedEventLoopGroup
+    let instant: ProviderStandIn
+    let slow: ProviderStandIn
+    let binDirectory: URL
+    let logDirectory: URL
+    let environment: [String: String]
+    let database: DatabaseSettings
+    let masterKey: MasterKey
+
+    var tenantID = UUID()
+    var clients: [String: String] = [:]  // jwt alg → client_id
+    var connections: [String: UUID] = [:]  // name → id
+    var services: [String: ServiceProcess] = [:]
+    var idleMemory: [String: Double] = [:]
+    var peakMemory: [String: Double] = [:]
+    var rows: [Row] = []
+    var notes: [String] = []
+
+    var gatewayPort: Int { options.basePort }
+    var tokenPort: Int { options.basePort + 1 }
+    var dispatcherPort: Int { options.basePort + 2 }
+
+    init(options: Benchmark, group: MultiThreadedEventLoopGroup, instant: ProviderStandIn, slow: ProviderStandIn) async throws {
+        self.options = options
+        self.group = group
+        self.instant = instant
+        self.slow = slow
+        binDirectory = URL(fileURLWithPath: options.binDirectory)
+        logDirectory = URL(fileURLWithPath: options.logDirectory)
+        try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
+        database = try DatabaseSettings(url: options.databaseURL)
+        let key = MasterKey.generateBase64()
+        masterKey = try MasterKey(base64: key)
+        environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "DATABASE_URL": options.databaseURL, "REDIS_URL": options.redisURL, "PASSWORDLESS_MASTER_KEY": key,
+            "TOKEN_SERVICE_URL": "http://127.0.0.1:\(options.basePort + 1)", "LOG_LEVEL": "info",
+        ]
+    }
+
+    // MARK: Phases
+
+    mutating func measure() async throws {
+        try await setUp()
+        for name in ["passwordless-gateway", "passwordless-token", "passwordless-dispatcher"] { try await startService(name) }
+        try await Task.sleep(for: .seconds(2))
+        for (name, service) in services { idleMemory[name] = service.memory.current }
+        await stopService("passwordless-dispatcher")  // the start runs queue jobs for the dispatcher runs
+
+        let parts = options.parts
+        if parts.contains("start") || parts.contains("dispatcher") {
+            log("/passwordless/start, empty user table")
+            let emptyTable = try await startLoad(connection: "sms", prefix: "+1444")
+            if parts.contains("start") {
+                rows.append(
+                    Row(
+                        name: "/passwordless/start, empty table", load: emptyTable, minimumRate: 3000, maximumP99: 50, target: "≥ 3,000/s, p99 ≤ 50 ms",
+                        limit: .postgres))
+            }
+            if parts.contains("dispatcher") {
+                try await measureDispatcher(provider: instant, queued: emptyTable.queued, name: "dispatcher, provider answers at once", target: 5000)
+            }
+            log("seeding \(options.users) users")
+            try await seedUsers()
+            log("/passwordless/start, \(options.users) users")
+            let seeded = try await startLoad(connection: "sms-slow", prefix: "+1333")
+            if parts.contains("start") {
+                rows.append(
+                    Row(
+                        name: "/passwordless/start, \(options.users.formatted()) users", load: seeded,
+                        minimumRate: max(3000, emptyTable.throughput) * 0.9, maximumP99: 50, target: "≥ 90 % of the above, p99 ≤ 50 ms",
+                        limit: .postgres))
+            }
+            if parts.contains("dispatcher") {
+                try await measureDispatcher(provider: slow, queued: seeded.queued, name: "dispatcher, provider answers in 200 ms", target: 1000)
+            }
+        } else if parts.contains("token") {
+            log("seeding \(options.users) users")
+            try await seedUsers()
+        }
+
+        if parts.contains("token") {
+            for algorithm in ["RS256", "ES256"] {
+                log("/oauth/token, \(algorithm)")
+                let exchange = try await tokenLoad(algorithm: algorithm)
+                let minimum = algorithm == "RS256" ? 2000.0 : 8000.0
+                rows.append(
+                    Row(
+                        name: "/oauth/token, \(algorithm) client", load: exchange, minimumRate: minimum, maximumP99: 50,
+                        target: "≥ \(Int(minimum).formatted())/s, p99 ≤ 50 ms", limit: algorithm == "RS256" ? .rs256 : .es256))
+            }
+        }
+
+        guard parts.contains("latency") else {
+            for (name, service) in services { peakMemory[name] = max(peakMemory[name] ?? 0, service.memory.peak) }
+            return
+        }
+        log("start → provider latency at \(options.latencyRate)/s")
+        try await measureEndToEnd()
+        for (name, service) in services { peakMemory[name] = max(peakMemory[name] ?? 0, service.memory.peak) }
+    }
+
+    mutating func setUp() async throws {
+        log("migrating and creating the benchmark tenant")
+        try run(binDirectory.appendingPathComponent("passwordless-admin").path, ["migrate"], environment: environment)
+        let tenant = try admin(["tenant", "create", "--name", "bench", "--domain", "bench.example.com"])
+        tenantID = UUID(uuidString: tenant["id"] as? String ?? "") ?? UUID()
+        for algorithm in ["RS256", "ES256"] {
+            clients[algorithm] = try admin(["client", "create", "--tenant", "bench", "--name", "bench-\(algorithm)", "--jwt-alg", algorithm])["client_id"]
+                as? String
+        }
+        for (name, provider) in [("sms", instant), ("sms-slow", slow)] {
+            let created = try admin([
+                "connection", "create", "--tenant", "bench", "--strategy", "sms", "--provider", "twilio", "--name", name,
+                "--twilio-account-sid", "ACbench", "--twilio-auth-token", "bench-token", "--from", "+15005550006",
+                "--twilio-base-url", "http://127.0.0.1:\(provider.port)",
+                // Every request comes from 127.0.0.1 and one tenant: lift those two limits well above the load.
+                "--rate-per-ip", "1000000000/3600", "--rate-per-tenant", "1000000000/3600",
+            ])
+            connections[name] = UUID(uuidString: created["id"] as? String ?? "")
+        }
+    }
+
+    /// A closed-loop run of `/passwordless/start` with a new recipient per request.
+    func startLoad(connection: String, prefix: String) async throws -> LoadResult {
+        let clientID = clients["RS256"]!
+        let load = HTTPLoad(port: gatewayPort, group: group) { index in
+            let recipient = prefix + String(format: "%07d", index)
+            return LoadRequest(
+                path: "/passwordless/start",
+                body: ByteBuffer(string: #"{"client_id":"\#(clientID)","connection":"\#(connection)","phone_number":"\#(recipient)","send":"code"}"#),
+                key: recipient)
+        }
+        return try await closedLoop(load)
+    }
+
+    /// A closed-loop run of `/oauth/token`, each request exchanging a code issued beforehand
+    /// (straight into Redis, through the same ``CodeStore``) for one of the seeded users.
+    mutating func tokenLoad(algorithm: String) async throws -> LoadResult {
+        let count = algorithm == "RS256" ? 80_000 : 300_000
+        let first = algorithm == "RS256" ? 0 : 100_000
+        guard first + count <= options.users else { throw BenchError("--users must be at least \(first + count) for the token runs") }
+        try await seedCodes(users: first..<(first + count))
+        let clientID = clients[algorithm]!
+        let load = HTTPLoad(port: tokenPort, group: group) { index in
+            guard index < count else { return nil }
+            let recipient = Self.seededPhone(first + index)
+            return LoadRequest(
+                path: "/oauth/token",
+                body: ByteBuffer(
+                    string: #"{"grant_type":"http://auth0.com/oauth/grant-type/passwordless/otp","client_id":"\#(clientID)","username":"\#(recipient)","otp":"424242","realm":"sms-slow","scope":"openid"}"#),
+                key: recipient)
+        }
+        let result = try await closedLoop(load)
+        if result.succeeded + 100 >= count { notes.append("the \(algorithm) run used up its \(count) codes before its time was over") }
+        return result
+    }
+
+    /// Lets Redis finish rewriting its append-only file (and starts a rewrite if one is due), so
+    /// that a rewrite's fork does not take one of the two cores in the middle of a measurement.
+    func settle() async throws {
+        try await withRedis { redis in
+            _ = try? await redis.send("BGREWRITEAOF")
+            for _ in 0..<600 {
+                let info = try await redis.send("INFO", "persistence").string ?? ""
+                if info.contains("aof_rewrite_in_progress:0"), info.contains("aof_rewrite_scheduled:0") { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Warm-up, then the measured run, on the same request source (no request repeats).
+    func closedLoop(_ load: HTTPLoad) async throws -> LoadResult {
+        try await settle()
+        _ = try await load.run(connections: options.connections, duration: .seconds(options.warmup))
+        let before = CPUAccounting.snapshot()
+        var result = try await load.run(connections: options.connections, duration: .seconds(options.duration))
+        result.cpuPerRequest = CPUAccounting.perOperation(from: before, to: CPUAccounting.snapshot(), operations: result.answered)
+        if let error = result.firstError { log("  first error: \(error)") }
+        log(
+            String(format: "  %.0f/s, p50 %.1f ms, p99 %.1f ms", result.throughput, percentile(result.latencies, 50), percentile(result.latencies, 99))
+                + ", statuses \(result.statuses), transport failures \(result.failures)")
+        return result
+    }
+
+    /// Starts a dispatcher on a backlog of `queued` jobs and measures the rate its provider
+    /// receives them, over at most 20,000 deliveries; the rest of the backlog is dropped.
+    mutating func measureDispatcher(provider: ProviderStandIn, queued: Int, name: String, target: Int) async throws {
+        log(name)
+        try await settle()
+        provider.reset()
+        let measured = min(queued, 20_000)
+        let before = CPUAccounting.snapshot()
+        try await startService("passwordless-dispatcher")
+        let deadline = ContinuousClock.now + .seconds(120)
+        while provider.received < measured, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let window = provider.window
+        let cpu = CPUAccounting.perOperation(from: before, to: CPUAccounting.snapshot(), operations: window.count)
+        peakMemory["passwordless-dispatcher"] = max(peakMemory["passwordless-dispatcher"] ?? 0, services["passwordless-dispatcher"]?.memory.peak ?? 0)
+        await stopService("passwordless-dispatcher")
+        try await withRedis { redis in
+            _ = try await redis.send("DEL", RedisKeys.Queue.pending, RedisKeys.Queue.scheduled)
+        }
+        let rate = Double(window.count) / window.span.seconds
+        log(String(format: "  %d deliveries in %.2f s: %.0f/s", window.count, window.span.seconds, rate))
+        var row = Row(name: name, rate: rate, target: "≥ \(target.formatted())/s", met: rate >= Double(target), limit: .redis)
+        row.cpuPerOperation = cpu
+        rows.append(row)
+    }
+
+    /// An open-loop run of starts at `latencyRate`/s with a dispatcher running: the time from
+    /// each start's answer to the provider receiving its message.
+    mutating func measureEndToEnd() async throws {
+        try await settle()
+        instant.reset(recordArrivals: true)
+        try await startService("passwordless-dispatcher")
+        let clientID = clients["RS256"]!
+        let load = HTTPLoad(port: gatewayPort, group: group) { index in
+            let recipient = "+1222" + String(format: "%07d", index)
+            return LoadRequest(
+                path: "/passwordless/start",
+                body: ByteBuffer(string: #"{"client_id":"\#(clientID)","connection":"sms","phone_number":"\#(recipient)","send":"code"}"#),
+                key: recipient)
+        }
+        let result = try await load.run(rate: Double(options.latencyRate), duration: .seconds(options.duration), connections: 32)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while instant.received < result.answeredAt.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let arrivals = instant.arrivals()
+        let latencies = result.answeredAt.compactMap { key, answered in arrivals[key].map { max(0, ($0 - answered).milliseconds) } }
+        log(String(format: "  %d of %d delivered, p50 %.1f ms, p99 %.1f ms", latencies.count, result.answeredAt.count, percentile(latencies, 50), percentile(latencies, 99)))
+        let p99 = percentile(latencies, 99)
+        rows.append(
+            Row(
+                name: "start → provider at \(options.latencyRate.formatted())/s", rate: Double(latencies.count) / result.elapsed.seconds,
+                p50: percentile(latencies, 50), p99: p99, target: "p99 ≤ 100 ms", met: p99 <= 100 && latencies.count == result.answeredAt.count))
+    }
+
+    // MARK: Seeding
+
+    /// `options.users` users on the `sms-slow` connection, inserted by PostgreSQL itself.
+    func seedUsers() async throws {
+        try await withPostgres { client in
+            try await client.query(
+                """
+                INSERT INTO users (id, tenant_id, connection_id, identifier, phone_number)
+                SELECT substr(md5('seed' || g), 1, 24), \(tenantID), \(connections["sms-slow"]!), '+1555' || lpad(g::text, 7, '0'),
+                       '+1555' || lpad(g::text, 7, '0')
+                FROM generate_series(0, \(options.users - 1)) AS g
+                """)
+            try await client.query("ANALYZE users")
+        }
+    }
+
+    static func seededPhone(_ index: Int) -> String { "+1555" + String(format: "%07d", index) }
+
+    /// Issues code 424242 to the seeded users in `range`, as the gateway would (without a job).
+    func seedCodes(users range: Range<Int>) async throws {
+        let connection = connections["sms-slow"]!
+        let masterKey = masterKey
+        try await withRedis { redis in
+            let codes = CodeStore(redis: redis, masterKey: masterKey)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<32 {
+                    group.addTask {
+                        for index in stride(from: range.lowerBound + lane, to: range.upperBound, by: 32) {
+                            let userID = String(Insecure.MD5.hash(data: Data("seed\(index)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(24))
+                            try await codes.issue(
+                                code: "424242", connection: connection, recipient: Self.seededPhone(index), userID: userID, ttlSeconds: 3600, job: nil)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    // MARK: Services and stores
+
+    @discardableResult
+    func admin(_ arguments: [String]) throws -> [String: Any] {
+        try runAdmin(arguments, binDirectory: binDirectory, environment: environment)
+    }
+
+    mutating func startService(_ name: String) async throws {
+        let port = name.hasSuffix("gateway") ? gatewayPort : name.hasSuffix("token") ? tokenPort : dispatcherPort
+        let service = try ServiceProcess(name, port: port, binDirectory: binDirectory, environment: environment, logDirectory: logDirectory)
+        services[name] = service
+        try await service.waitReady(group: group)
+    }
+
+    mutating func stopService(_ name: String) async {
+        guard let service = services.removeValue(forKey: name) else { return }
+        peakMemory[name] = max(peakMemory[name] ?? 0, service.memory.peak)
+        await service.stop()
+    }
+
+    mutating func stopServices() async {
+        for name in services.keys { await stopService(name) }
+    }
+
+    func withRedis<T: Sendable>(_ body: (RedisClient) async throws -> T) async throws -> T {
+        var configuration = try RedisConfiguration(url: options.redisURL)
+        configuration.poolSize = 16
+        let redis = RedisClient(configuration: configuration, logger: Logger(label: "bench"))
+        do {
+            let result = try await body(redis)
+            await redis.shutdown()
+            return result
+        } catch {
+            await redis.shutdown()
+            throw error
+        }
+    }
+
+    func withPostgres(_ body: @Sendable (PostgresClient) async throws -> Void) async throws {
+        let client = PostgresClient(configuration: try database.clientConfiguration(maximumConnections: 4))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await body(client)
+        }
+    }
+
+    func log(_ message: String) {
+        FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+    }
+}
+
+extension LoadResult {
+    /// Jobs this run queued (its warm-up's too are in the queue, but are not counted here).
+    var queued: Int { succeeded }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import PasswordlessStorage
+import RedisClient
+
+/// One line of the results table.
+struct Row {
+    /// The raw limit a measurement is compared with.
+    enum Limit: String, CaseIterable {
+        case postgres = "PostgreSQL upserts/s"
+        case redis = "Redis commands/s"
+        case rs256 = "RS256 signatures/s, 1 core"
+        case es256 = "ES256 signatures/s, 1 core"
+    }
+
+    var name: String
+    var rate: Double
+    var p50: Double?
+    var p99: Double?
+    var target: String
+    var met: Bool
+    var limit: Limit?
+    /// CPU microseconds per request or delivery, by part of the system.
+    var cpuPerOperation: [String: Double] = [:]
+
+    init(name: String, rate: Double, p50: Double? = nil, p99: Double? = nil, target: String, met: Bool, limit: Limit? = nil) {
+        self.name = name
+        self.rate = rate
+        self.p50 = p50
+        self.p99 = p99
+        self.target = target
+        self.met = met
+        self.limit = limit
+    }
+
+    /// A closed-loop run: its rate of 2xx answers and its latency percentiles. A run with any
+    /// answer other than 2xx, or any transport failure, does not meet its target.
+    init(name: String, load: LoadResult, minimumRate: Double, maximumP99: Double, target: String, limit: Limit?) {
+        let p99 = percentile(load.latencies, 99)
+        self.init(
+            name: name, rate: load.throughput, p50: percentile(load.latencies, 50), p99: p99, target: target,
+            met: load.throughput >= minimumRate && p99 <= maximumP99 && load.succeeded == load.answered && load.failures == 0, limit: limit)
+        cpuPerOperation = load.cpuPerRequest
+    }
+}
+
+extension Run {
+    /// Measures the raw limits (with the services stopped) and renders the tables.
+    func report() async throws -> String {
+        log("raw limits: redis-benchmark, pgbench, signing")
+        let redisPort = try RedisConfiguration(url: options.redisURL).port
+        var limits: [Row.Limit: Double] = [:]
+        limits[.redis] = try RawLimits.redisCommandsPerSecond(port: redisPort)
+        limits[.postgres] = try RawLimits.postgresUpsertsPerSecond(database: database, transactionsPerClient: 3000, clients: 20)
+        limits[.rs256] = try await RawLimits.signaturesPerSecond("RS256")
+        limits[.es256] = try await RawLimits.signaturesPerSecond("ES256")
+
+        var lines = [
+            "| measurement | result | p50 | p99 | target | met | raw limit (same run) | ratio |",
+            "|---|---:|---:|---:|---|:-:|---|---:|",
+        ]
+        for row in rows {
+            let limit = row.limit.flatMap { limit in limits[limit].map { (limit, $0) } }
+            lines.append(
+                "| \(row.name) | \(Self.rate(row.rate)) | \(Self.ms(row.p50)) | \(Self.ms(row.p99)) | \(row.target) | \(row.met ? "yes" : "**no**") | "
+                    + (limit.map { "\(Self.rate($0.1)) \($0.0.rawValue)" } ?? "") + " | "
+                    + (limit.map { String(format: "%.2f", row.rate / $0.1) } ?? "") + " |")
+        }
+        let profiled = rows.filter { !$0.cpuPerOperation.isEmpty }
+        if !profiled.isEmpty {
+            let parts = CPUAccounting.parts.map(\.name)
+            lines += [
+                "", "CPU per request or delivery, µs, by process (the machine has \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                    + "so a total of T µs caps the rate near \(ProcessInfo.processInfo.activeProcessorCount),000,000 / T):",
+                "", "| measurement | " + parts.joined(separator: " | ") + " | total |",
+                "|---|" + String(repeating: "---:|", count: parts.count + 1),
+            ]
+            for row in profiled {
+                let values = parts.map { row.cpuPerOperation[$0].map { String(format: "%.0f", $0) } ?? "–" }
+                let total = row.cpuPerOperation.values.reduce(0, +)
+                lines.append("| \(row.name) | " + values.joined(separator: " | ") + String(format: " | %.0f |", total))
+            }
+        }
+        lines += ["", "| service | RSS idle | peak RSS under load | target | met |", "|---|---:|---:|---|:-:|"]
+        for name in ["passwordless-gateway", "passwordless-token", "passwordless-dispatcher"] {
+            let idle = idleMemory[name] ?? .nan
+            let peak = peakMemory[name] ?? .nan
+            let met = idle * 1.048576 <= 64 && peak * 1.048576 <= 256
+            lines.append(
+                "| \(name) | " + String(format: "%.1f MiB | %.1f MiB", idle, peak) + " | ≤ 64 MB idle, ≤ 256 MB under load | \(met ? "yes" : "**no**") |")
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        lines += [
+            "",
+            "\(cores) cores; PostgreSQL, Redis, the services and the load generator on this one machine; \(options.connections) connections; "
+                + "\(options.duration) s measured after \(options.warmup) s of warm-up; each service one process, release build.",
+        ]
+        lines += notes.map { "Note: \($0)." }
+        return lines.joined(separator: "\n")
+    }
+
+    static func rate(_ value: Double) -> String { value.isFinite ? Int(value.rounded()).formatted() : "–" }
+    static func ms(_ value: Double?) -> String { value.map { $0.isFinite ? String(format: "%.1f ms", $0) : "–" } ?? "" }
+}
