@@ -13,12 +13,12 @@ public struct RedisConfiguration: Sendable, Equatable, CustomStringConvertible {
     public var connectTimeout: Duration
     /// How long one command (or one pipeline) may wait for its reply.
     public var commandTimeout: Duration
-    /// The most pooled connections, and threads that drive them.
+    /// How many connections (each driven by a thread of its own) share the requests.
     public var poolSize: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 6379, username: String? = nil, password: String? = nil, database: Int = 0,
-        connectTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5), poolSize: Int = 8
+        connectTimeout: Duration = .seconds(2), commandTimeout: Duration = .seconds(5), poolSize: Int = 2
     ) {
         self.host = host
         self.port = port

@@ -109,7 +109,7 @@ public struct ServiceConfiguration: Sendable {
         } catch {
             throw ConfigurationError(Setting.redisURL.environmentName, "cannot be parsed")
         }
-        configuration.poolSize = try settings.integer(.redisPoolSize, in: 1...256, default: 8)
+        configuration.poolSize = try settings.integer(.redisPoolSize, in: 1...256, default: 2)
         return configuration
     }
 

@@ -38,7 +38,7 @@ public enum Setting: String, Sendable, CaseIterable {
         case .logLevel: "trace, debug, info, notice, warning, error, critical (default info)"
         case .logFormat: "text or json (default text)"
         case .databasePoolSize: "most PostgreSQL connections (default 20)"
-        case .redisPoolSize: "most pooled Redis connections and their threads (default 8)"
+        case .redisPoolSize: "Redis connections, each with its own thread, that share the requests (default 2)"
         case .previousMasterKeys: "earlier master keys, comma-separated base64, still accepted for opening sealed data"
         case .trustedProxies: "comma-separated CIDRs of proxies whose forwarded-for headers are believed (default none)"
         case .dispatcherConcurrency: "deliveries one dispatcher keeps in flight, one libcurl thread each (default 256)"
