@@ -33,6 +33,9 @@ struct Benchmark: AsyncParsableCommand {
     @Option(help: "Comma-separated parts to run: start, dispatcher, token, latency (default all; for profiling one part).")
     var only: String = "start,dispatcher,token,latency"
 
+    @Option(name: .customLong("service-env"), help: "KEY=VALUE added to every service's environment (repeatable), to compare settings.")
+    var serviceEnvironment: [String] = []
+
     var parts: Set<String> { Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
 
     func run() async throws {
@@ -67,7 +70,7 @@ struct Run {
     let slow: ProviderStandIn
     let binDirectory: URL
     let logDirectory: URL
-    let environment: [String: String]
+    var environment: [String: String]
     let database: DatabaseSettings
     let masterKey: MasterKey
 
@@ -100,6 +103,11 @@ struct Run {
             "DATABASE_URL": options.databaseURL, "REDIS_URL": options.redisURL, "PASSWORDLESS_MASTER_KEY": key,
             "TOKEN_SERVICE_URL": "http://127.0.0.1:\(options.basePort + 1)", "LOG_LEVEL": "info",
         ]
+        for setting in options.serviceEnvironment {
+            let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw BenchError("--service-env takes KEY=VALUE, not \(setting)") }
+            environment[parts[0]] = parts[1]
+        }
     }
 
     // MARK: Phases
@@ -286,6 +294,12 @@ struct Run {
                 body: ByteBuffer(string: #"{"client_id":"\#(clientID)","connection":"sms","phone_number":"\#(recipient)","send":"code"}"#),
                 key: recipient)
         }
+        // Warm-up at the same rate (a dispatcher just started opens its provider connections),
+        // then the measured run.
+        let warmup = try await load.run(rate: Double(options.latencyRate), duration: .seconds(options.warmup), connections: 32)
+        let warmupDeadline = ContinuousClock.now + .seconds(30)
+        while instant.received < warmup.answeredAt.count, ContinuousClock.now < warmupDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        instant.reset(recordArrivals: true)
         let result = try await load.run(rate: Double(options.latencyRate), duration: .seconds(options.duration), connections: 32)
         let deadline = ContinuousClock.now + .seconds(30)
         while instant.received < result.answeredAt.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -311,7 +325,9 @@ struct Run {
                        '+1555' || lpad(g::text, 7, '0')
                 FROM generate_series(0, \(options.users - 1)) AS g
                 """)
-            try await client.query("ANALYZE users")
+            // As autovacuum would after a bulk insert; done here so that it does not take a core
+            // during a later measurement.
+            try await client.query("VACUUM ANALYZE users")
         }
     }
 
