@@ -44,9 +44,10 @@ struct TokenController {
         }
         let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let plan = try issuer.plan(
-            tenant: tenant, connection: connection, recipient: recipient, scope: try fields.string("scope"), audience: try fields.string("audience"))
-        let userID = try await verify(otp: otp, recipient: recipient, connection: connection, remember: plan.pendingRecord, context: context, refusal: refusal)
+        let scope = try fields.string("scope")
+        let audience = try fields.string("audience")
+        let plan = issuer.plan(connection: connection, recipient: recipient, scope: scope, audience: audience)
+        let userID = try await verify(otp: otp, recipient: recipient, connection: connection, context: context, refusal: refusal)
         let issued = try await issuer.issue(plan, tenant: tenant, client: client, connection: connection, userID: userID)
         recorder.record(userID: userID)
         var body: [String: Any] = [
@@ -71,9 +72,9 @@ struct TokenController {
         }
         let refusal = { (description: String) in APIError(status: 401, error: "invalid_user_password", description: description) }
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let plan = try issuer.plan(tenant: tenant, connection: connection, recipient: recipient, scope: try fields.string("scope") ?? "openid", audience: nil)
-        let userID = try await verify(
-            otp: password, recipient: recipient, connection: connection, remember: plan.pendingRecord, context: context, refusal: refusal)
+        let scope = try fields.string("scope") ?? "openid"
+        let plan = issuer.plan(connection: connection, recipient: recipient, scope: scope, audience: nil)
+        let userID = try await verify(otp: password, recipient: recipient, connection: connection, context: context, refusal: refusal)
         let issued = try await issuer.issue(plan, tenant: tenant, client: client, connection: connection, userID: userID)
         recorder.record(userID: userID)
         var body: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
@@ -114,13 +115,12 @@ struct TokenController {
         connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
     }
 
-    /// Checks the code (storing `remember` when it is right) and returns the user id it was
-    /// issued to; every failure becomes `refusal(description)` with Auth0's wording.
-    func verify(
-        otp: String, recipient: String, connection: Connection, remember: AccessTokenStore.PendingRecord?, context: PasswordlessRequestContext,
-        refusal: (String) -> APIError
-    ) async throws -> String {
-        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits, remember: remember)
+    /// Checks the code and returns the user id it was issued to; every failure becomes
+    /// `refusal(description)` with Auth0's wording.
+    func verify(otp: String, recipient: String, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError)
+        async throws -> String
+    {
+        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
         switch outcome {

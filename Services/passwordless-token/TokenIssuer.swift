@@ -9,9 +9,7 @@ import Tokens
 /// `openid`, and an access token (a JWT for an `audience`, otherwise opaque), both remembered
 /// for `/userinfo`.
 ///
-/// An exchange is planned before its code is checked, so that an opaque access token's record
-/// is written by the code check itself (one Redis round trip for the whole exchange); only an
-/// audience's JWT, which carries the user id, is remembered afterwards.
+/// An exchange is planned (scopes, claims) before its code is checked, and issued after.
 struct TokenIssuer {
     let signer: TokenSigner
     let accessTokens: AccessTokenStore
@@ -27,9 +25,6 @@ struct TokenIssuer {
         var audience: String?
         /// The `/userinfo` claims but `sub` (which needs the user id).
         var claims: [String: String]
-        /// The opaque access token (no audience), and its record for the code check to store.
-        var opaqueAccessToken: String?
-        var pendingRecord: AccessTokenStore.PendingRecord?
     }
 
     struct Issued {
@@ -38,7 +33,7 @@ struct TokenIssuer {
         var scope: String
     }
 
-    func plan(tenant: Tenant, connection: Connection, recipient: String, scope requested: String?, audience: String?) throws -> Plan {
+    func plan(connection: Connection, recipient: String, scope requested: String?, audience: String?) -> Plan {
         let scopes = (requested ?? "openid").split(separator: " ").map(String.init)
         var claims: [String: String] = [:]
         let isEmail = connection.strategy == .email
@@ -51,21 +46,35 @@ struct TokenIssuer {
             claims["phone_number_verified"] = "true"
         }
         if scopes.contains("profile") { claims["name"] = recipient }
-        var plan = Plan(scopes: scopes, scope: scopes.joined(separator: " "), audience: audience?.isEmpty == false ? audience : nil, claims: claims)
-        if plan.audience == nil {
-            let token = CredentialHasher.generate(bytes: 32)
-            plan.opaqueAccessToken = token
-            plan.pendingRecord = try AccessTokenStore.pending(
-                token, claims: claims, subjectPrefix: "\(connection.name)|", tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
-        }
-        return plan
+        return Plan(scopes: scopes, scope: scopes.joined(separator: " "), audience: audience?.isEmpty == false ? audience : nil, claims: claims)
     }
 
     func issue(_ plan: Plan, tenant: Tenant, client: Client, connection: Connection, userID: String) async throws -> Issued {
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // NumericDate in whole seconds
         let subject = "\(connection.name)|\(userID)"
         let claims = plan.claims
+        let record = claims.merging(["sub": subject]) { $1 }
 
+        let idToken = try await signIDToken(plan, tenant: tenant, client: client, subject: subject, now: now)
+        guard let audience = plan.audience else {
+            let accessToken = CredentialHasher.generate(bytes: 32)  // opaque
+            try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
+            return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
+        }
+        var audiences = [audience]
+        if plan.scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
+        let accessToken = try await signer.sign(
+            AccessTokenClaims(
+                issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
+                expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: plan.scope, clientID: client.clientID),
+            algorithm: .rs256, tenant: tenant.id)
+        try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
+        return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
+    }
+
+    /// The id_token, when the scope asks for `openid`.
+    private func signIDToken(_ plan: Plan, tenant: Tenant, client: Client, subject: String, now: Date) async throws -> String? {
+        let claims = plan.claims
         var idToken: String?
         if plan.scopes.contains("openid") {
             let signingStarted = ContinuousClock.now
@@ -85,17 +94,7 @@ struct TokenIssuer {
             }
         }
 
-        if let opaque = plan.opaqueAccessToken { return Issued(idToken: idToken, accessToken: opaque, scope: plan.scope) }
-        var audiences = [plan.audience ?? ""]
-        if plan.scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
-        let accessToken = try await signer.sign(
-            AccessTokenClaims(
-                issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
-                expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: plan.scope, clientID: client.clientID),
-            algorithm: .rs256, tenant: tenant.id)
-        try await accessTokens.remember(
-            accessToken, claims: claims.merging(["sub": subject]) { $1 }, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
-        return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
+        return idToken
     }
 
     /// `passwordless_token_signing_duration_seconds{alg}`, made once per algorithm.

@@ -55,11 +55,7 @@ public struct CodeStore: Sendable {
     /// Checks `code` atomically: single use, three tries, expiry by Redis' clock, and the
     /// recipient's lockout: wrong codes are counted per recipient, and `limits.lockoutFailures`
     /// of them within the lockout window lock the recipient out (its code is deleted).
-    ///
-    /// With `remember`, a right code also stores that access-token record, in the same script.
-    public func verify(code: String, connection: UUID, recipient: String, limits: ConnectionLimits, remember: AccessTokenStore.PendingRecord? = nil)
-        async throws(RedisError) -> Outcome
-    {
+    public func verify(code: String, connection: UUID, recipient: String, limits: ConnectionLimits) async throws(RedisError) -> Outcome {
         let keys = [
             RedisKeys.code(connection: connection, recipient: recipient), RedisKeys.failures(connection: connection, recipient: recipient),
             RedisKeys.lockout(connection: connection, recipient: recipient),
@@ -67,8 +63,7 @@ public struct CodeStore: Sendable {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient, key: macKey)
         let reply = try await redis.eval(
             Self.verifyScript, keys: keys,
-            arguments: [mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000]
-                + (remember?.arguments ?? []))
+            arguments: [mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000])
         guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
         switch verdict {
         case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
@@ -94,7 +89,6 @@ public struct CodeStore: Sendable {
         end
         if h[1] == ARGV[1] then
             redis.call('DEL', KEYS[1], KEYS[2])
-            if ARGV[6] then redis.call('SET', ARGV[6], ARGV[7] .. h[4] .. ARGV[8], 'EX', tonumber(ARGV[9])) end
             return {'ok', h[4]}
         end
         local failures = redis.call('INCR', KEYS[2])

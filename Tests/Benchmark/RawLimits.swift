@@ -18,9 +18,9 @@ enum RawLimits {
         return rates.reduce(0, +) / Double(rates.count)
     }
 
-    /// `pgbench` running the gateway's own statement shape (a single-row insert that does nothing
-    /// on conflict, into a copy of the users table with its indexes) with as many clients as the
-    /// gateway's pool: upserts a second.
+    /// `pgbench` running the gateway's own statement shape (a single-row insert with a random id
+    /// that does nothing when the identifier exists, into a copy of the users table with its
+    /// indexes) with as many clients as the gateway's pool: upserts a second.
     ///
     /// pgbench runs a fixed number of transactions (`-t`), not a time (`-T`): a child of this
     /// process inherits a signal mask that blocks the `SIGALRM` its timer needs.
@@ -29,7 +29,7 @@ enum RawLimits {
         try """
         \\set n random(1, 2000000000)
         INSERT INTO bench_upserts (id, tenant_id, connection_id, identifier, phone_number)
-        VALUES (substr(md5(:n::text), 1, 24), '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', '+1' || :n, '+1' || :n)
+        VALUES (substr(md5(random()::text), 1, 24), '00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000002', '+1' || :n, '+1' || :n)
         ON CONFLICT (tenant_id, connection_id, identifier) DO NOTHING;
         """.write(to: script, atomically: true, encoding: .utf8)
         var environment = ProcessInfo.processInfo.environment
