@@ -324,8 +324,8 @@ struct FlowTests {
             #expect(claims.aud.value == [clientID])
             #expect(claims.sub.value.hasPrefix("sms|"))
 
-            // Without an audience the access token is opaque; the code check itself stored its
-            // /userinfo record, with the user id only the check knew.
+            // Without an audience the access token is opaque, and /userinfo answers for it with
+            // the id_token's subject.
             let access = try #require(tokens.json?["access_token"] as? String)
             let userinfo = try await HTTPProbe.get(stack.gatewayURL + "/userinfo", headers: ["Authorization": "Bearer \(access)"])
             #expect(userinfo.status == 200)
