@@ -44,11 +44,10 @@ struct TokenController {
         }
         let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let scope = try fields.string("scope")
-        let audience = try fields.string("audience")
-        let plan = issuer.plan(connection: connection, recipient: recipient, scope: scope, audience: audience)
         let userID = try await verify(otp: otp, recipient: recipient, connection: connection, context: context, refusal: refusal)
-        let issued = try await issuer.issue(plan, tenant: tenant, client: client, connection: connection, userID: userID)
+        let issued = try await issuer.issue(
+            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try fields.string("scope"),
+            audience: try fields.string("audience"))
         recorder.record(userID: userID)
         var body: [String: Any] = [
             "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": TokenIssuer.accessTokenLifetime, "scope": issued.scope,
@@ -72,10 +71,10 @@ struct TokenController {
         }
         let refusal = { (description: String) in APIError(status: 401, error: "invalid_user_password", description: description) }
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let scope = try fields.string("scope") ?? "openid"
-        let plan = issuer.plan(connection: connection, recipient: recipient, scope: scope, audience: nil)
         let userID = try await verify(otp: password, recipient: recipient, connection: connection, context: context, refusal: refusal)
-        let issued = try await issuer.issue(plan, tenant: tenant, client: client, connection: connection, userID: userID)
+        let issued = try await issuer.issue(
+            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
+            scope: try fields.string("scope") ?? "openid", audience: nil)
         recorder.record(userID: userID)
         var body: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
         if let idToken = issued.idToken { body["id_token"] = idToken }

@@ -8,8 +8,6 @@ import Tokens
 /// Turns a verified login into Auth0's token response: an id_token when the scope asks for
 /// `openid`, and an access token (a JWT for an `audience`, otherwise opaque), both remembered
 /// for `/userinfo`.
-///
-/// An exchange is planned (scopes, claims) before its code is checked, and issued after.
 struct TokenIssuer {
     let signer: TokenSigner
     let accessTokens: AccessTokenStore
@@ -18,8 +16,8 @@ struct TokenIssuer {
     static let idTokenLifetime = 36_000
     static let accessTokenLifetime = 86_400
 
-    /// What an exchange will issue, decided before the code is checked.
-    struct Plan {
+    /// What the scope and audience ask for.
+    private struct Plan {
         var scopes: [String]
         var scope: String
         var audience: String?
@@ -33,7 +31,7 @@ struct TokenIssuer {
         var scope: String
     }
 
-    func plan(connection: Connection, recipient: String, scope requested: String?, audience: String?) -> Plan {
+    private func plan(connection: Connection, recipient: String, scope requested: String?, audience: String?) -> Plan {
         let scopes = (requested ?? "openid").split(separator: " ").map(String.init)
         var claims: [String: String] = [:]
         let isEmail = connection.strategy == .email
@@ -49,25 +47,28 @@ struct TokenIssuer {
         return Plan(scopes: scopes, scope: scopes.joined(separator: " "), audience: audience?.isEmpty == false ? audience : nil, claims: claims)
     }
 
-    func issue(_ plan: Plan, tenant: Tenant, client: Client, connection: Connection, userID: String) async throws -> Issued {
+    func issue(tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: String, scope: String?, audience: String?)
+        async throws -> Issued
+    {
+        let plan = self.plan(connection: connection, recipient: recipient, scope: scope, audience: audience)
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // NumericDate in whole seconds
         let subject = "\(connection.name)|\(userID)"
         let claims = plan.claims
         let record = claims.merging(["sub": subject]) { $1 }
 
         let idToken = try await signIDToken(plan, tenant: tenant, client: client, subject: subject, now: now)
-        guard let audience = plan.audience else {
-            let accessToken = CredentialHasher.generate(bytes: 32)  // opaque
-            try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
-            return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
+        let accessToken: String
+        if let audience = plan.audience {
+            var audiences = [audience]
+            if plan.scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
+            accessToken = try await signer.sign(
+                AccessTokenClaims(
+                    issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
+                    expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: plan.scope, clientID: client.clientID),
+                algorithm: .rs256, tenant: tenant.id)
+        } else {
+            accessToken = CredentialHasher.generate(bytes: 32)  // opaque
         }
-        var audiences = [audience]
-        if plan.scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
-        let accessToken = try await signer.sign(
-            AccessTokenClaims(
-                issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
-                expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: plan.scope, clientID: client.clientID),
-            algorithm: .rs256, tenant: tenant.id)
         try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
         return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
     }

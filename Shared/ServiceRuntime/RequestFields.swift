@@ -78,49 +78,6 @@ public struct RequestFields: Sendable {
     }
 }
 
-extension RequestFields.Value: Codable {
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([Self].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: Self].self))
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let s): try container.encode(s)
-        case .number(let n): try container.encode(n)
-        case .bool(let b): try container.encode(b)
-        case .object(let o): try container.encode(o)
-        case .array(let a): try container.encode(a)
-        case .null: try container.encodeNil()
-        }
-    }
-
-    /// Back to a Foundation object, for re-encoding.
-    public var foundationObject: Any {
-        switch self {
-        case .string(let s): s
-        case .number(let n): n
-        case .bool(let b): b
-        case .object(let o): o.mapValues(\.foundationObject)
-        case .array(let a): a.map(\.foundationObject)
-        case .null: NSNull()
-        }
-    }
-}
-
 /// JSON responses with stable key order.
 public enum JSONResponse {
     public static func make(_ status: HTTPResponse.Status = .ok, _ value: some Encodable, headers: HTTPFields = [:]) throws -> Response {
