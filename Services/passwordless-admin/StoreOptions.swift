@@ -76,23 +76,52 @@ extension Logger {
     }()
 }
 
-/// Prints what a command created: `key: value` lines for people, one JSON object with `--json`.
+/// Prints what a command created or found: `key: value` lines for people, one JSON object with
+/// `--json`; lists as a table for people, one JSON array with `--json`.
 enum Output {
+    typealias Fields = [(key: String, value: (any Sendable)?)]
+
     static func print(_ fields: KeyValuePairs<String, (any Sendable)?>, json: Bool) {
+        print(fields.map { (key: $0.key, value: $0.value) }, json: json)
+    }
+
+    static func print(_ fields: Fields, json: Bool) {
         if json {
-            var object: [String: Any] = [:]
-            for (key, value) in fields { if let value { object[key] = value } }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            Swift.print(String(decoding: data, as: UTF8.self))
+            Swift.print(jsonText(object(fields)))
         } else {
             for (key, value) in fields {
                 guard let value else { continue }
-                if let list = value as? [String] {
-                    Swift.print("\(key): \(list.joined(separator: ","))")
-                } else {
-                    Swift.print("\(key): \(value)")
-                }
+                Swift.print("\(key): \(text(value))")
             }
         }
+    }
+
+    /// One row per object: the `columns` as a tab-separated table, or every field as JSON.
+    static func printList(_ rows: [KeyValuePairs<String, (any Sendable)?>], columns: [String], json: Bool) {
+        let rows = rows.map { $0.map { (key: $0.key, value: $0.value) } }
+        if json {
+            Swift.print(jsonText(rows.map(object)))
+            return
+        }
+        Swift.print(columns.joined(separator: "\t"))
+        for row in rows {
+            Swift.print(columns.map { column in row.first { $0.key == column }?.value.map(text) ?? "" }.joined(separator: "\t"))
+        }
+    }
+
+    private static func object(_ fields: Fields) -> [String: Any] {
+        var object: [String: Any] = [:]
+        for (key, value) in fields { if let value { object[key] = value } }
+        return object
+    }
+
+    private static func jsonText(_ value: Any) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func text(_ value: any Sendable) -> String {
+        if let list = value as? [String] { return list.joined(separator: ",") }
+        return "\(value)"
     }
 }

@@ -13,7 +13,7 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
-    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
+    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: true)
     let settings = configuration.dispatcher
     let transport = CurlTransport(concurrency: settings.concurrency)
     let queue = DeliveryQueue(redis: dependencies.redis)
@@ -30,5 +30,6 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     let worker = DeliveryWorker(queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
     // The transport starts before the worker, so it closes after the worker has stopped.
     return ServiceApplication.make(
-        .dispatcher, configuration: configuration, dependencies: dependencies, router: router, workers: [transport, worker], logger: logger)
+        .dispatcher, configuration: configuration, dependencies: dependencies, router: router, registry: registry,
+        workers: [transport, worker], logger: logger)
 }

@@ -13,8 +13,10 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
-    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
+    let router = ServiceRouter.make(
+        readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
+        cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
     let starter = LoginStarter(postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
     let hasher = CredentialHasher(masterKey: configuration.masterKey)
     let transport = CurlTransport(concurrency: 32)
@@ -31,6 +33,6 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
             body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
     }
     return ServiceApplication.make(
-        .gateway, configuration: configuration, dependencies: dependencies, router: router, workers: [transport],
+        .gateway, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: [transport],
         logger: logger)
 }

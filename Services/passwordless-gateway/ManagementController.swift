@@ -8,8 +8,9 @@ import PostgresNIO
 import ServiceRuntime
 
 /// The user-management calls: the seed's `POST /api/users` (registers the user and sends the
-/// code) and `POST /api/v2/users` (creates without sending). Both need a management token
-/// (`passwordless-admin token create`) with the `create:users` scope.
+/// code) and `POST /api/v2/users` (creates without sending), which need a management token
+/// (`passwordless-admin token create`) with `create:users`; `GET /api/v2/users/{id}` and
+/// `GET /api/v2/users-by-email`, which need `read:users`.
 struct ManagementController {
     let directory: Directory
     let starter: LoginStarter
@@ -31,6 +32,38 @@ struct ManagementController {
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.post("/api/users") { request, context in try await register(request, context: context, send: true) }
         router.post("/api/v2/users") { request, context in try await register(request, context: context, send: false) }
+        router.get("/api/v2/users/:id") { request, context in try await show(request, context: context) }
+        router.get("/api/v2/users-by-email") { request, context in try await byEmail(request, context: context) }
+    }
+
+    /// `GET /api/v2/users/{id}`: `{id}` is the user's `sub` (`sms|5f85…`) or its bare id.
+    func show(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let tenant = try await authorize(request, scope: "read:users")
+        let raw = context.parameters.get("id") ?? ""
+        let reference = raw.removingPercentEncoding ?? raw
+        let id = reference.split(separator: "|", maxSplits: 1).last.map(String.init) ?? reference
+        guard let user = try await users.find(id: id), user.tenantID == tenant.id,
+            let connection = try await directory.connection(id: user.connectionID),
+            !reference.contains("|") || reference.hasPrefix(connection.name + "|")
+        else {
+            throw APIError(status: 404, error: "inexistent_user", description: "The user does not exist.")
+        }
+        return try JSONResponse.make(object: Self.body(user, connection: connection))
+    }
+
+    /// `GET /api/v2/users-by-email?email=…`: every user of the tenant with that address.
+    func byEmail(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let tenant = try await authorize(request, scope: "read:users")
+        guard let text = request.uri.queryParameters.get("email") else {
+            throw APIError.badRequest("Missing required query parameter: email")
+        }
+        guard let address = EmailAddress(text) else { throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.") }
+        var bodies: [[String: Any]] = []
+        for user in try await users.find(tenantID: tenant.id, email: address.address) {
+            guard let connection = try await directory.connection(id: user.connectionID) else { continue }
+            bodies.append(Self.body(user, connection: connection))
+        }
+        return try JSONResponse.make(array: bodies)
     }
 
     func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> Response {
@@ -44,8 +77,11 @@ struct ManagementController {
             throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
         }
         let recipient = try LoginStarter.recipient(for: connection, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
-        _ = try fields.bool("email_verified")
-        _ = try fields.bool("phone_verified")
+        let emailVerified = try fields.bool("email_verified")
+        let phoneVerified = try fields.bool("phone_verified")
+        _ = try fields.bool("verify_email")
+        // Auth0 lets the management API vouch for the address it registers.
+        let verified = (connection.strategy == .email ? emailVerified : phoneVerified) ?? false
 
         let user: User
         let status: HTTPResponse.Status
@@ -54,7 +90,7 @@ struct ManagementController {
             do {
                 started = try await starter.start(
                     tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name, language: nil,
-                    clientIP: nil, signupAllowed: true)
+                    clientIP: nil, signupAllowed: true, verified: verified)
             } catch let refusal as LoginStarter.Refusal {
                 throw refusal.apiError
             }
@@ -62,10 +98,15 @@ struct ManagementController {
                 "code requested", metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
             (user, status) = (started.user, .ok)
         } else {
-            let (found, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient)
+            let (found, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient, verified: verified)
             guard created else { throw APIError(status: 409, error: "Conflict", description: "The user already exists.") }
             (user, status) = (found, .created)
         }
+        return try JSONResponse.make(status, object: Self.body(user, connection: connection))
+    }
+
+    /// Auth0's user object, as far as this service keeps one.
+    static func body(_ user: User, connection: Connection) -> [String: Any] {
         var body: [String: Any] = [
             "_id": user.id, "user_id": "\(connection.name)|\(user.id)", "connection": connection.name,
             "email_verified": user.emailVerified,
@@ -73,12 +114,12 @@ struct ManagementController {
         ]
         switch connection.strategy {
         case .sms:
-            body["phone_number"] = recipient
+            body["phone_number"] = user.phoneNumber
             body["phone_verified"] = user.phoneVerified
         case .email:
-            body["email"] = recipient
+            body["email"] = user.email
         }
-        return try JSONResponse.make(status, object: body)
+        return body
     }
 
     /// The tenant of the request's management token, if it has `scope`; 401 or 403 otherwise.

@@ -313,6 +313,114 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/v2/users/{id}": {
+      "get": {
+        "summary": "A user, by its sub (connection|id) or id",
+        "operationId": "getUser",
+        "security": [
+          {
+            "managementToken": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The user",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "description": "Token lacks read:users",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such user in the tenant (inexistent_user)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v2/users-by-email": {
+      "get": {
+        "summary": "The tenant's users with an email address",
+        "operationId": "usersByEmail",
+        "security": [
+          {
+            "managementToken": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "email",
+            "in": "query",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Users (possibly none)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "array",
+                  "items": {
+                    "type": "object"
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "description": "Token lacks read:users",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/.well-known/jwks.json": {
       "get": {
         "summary": "The tenant's public signing keys",
@@ -669,6 +777,11 @@ enum OpenAPIDocument {
       }
     },
     "securitySchemes": {
+      "clientSecretBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "client_secret_basic: a confidential client's client_id and client_secret (or client_secret in the body)"
+      },
       "managementToken": {
         "type": "http",
         "scheme": "bearer"

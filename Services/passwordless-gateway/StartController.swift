@@ -16,10 +16,11 @@ struct StartController {
 
     static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
 
-    /// `passwordless_codes_requested_total{strategy,outcome}`: `queued`, `not_sent` (sign-ups
-    /// disabled, no such user), `rate_limited_<bucket>`, `locked_out`, `country_not_allowed`, `error`.
-    static func codesRequested(_ strategy: Connection.Strategy, outcome: String) {
-        Counter(label: "passwordless_codes_requested_total", dimensions: [("strategy", strategy.rawValue), ("outcome", outcome)]).increment()
+    /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
+    /// ``CodeRequestOutcome``. Served on the metrics port only: `not_sent` tells who exists.
+    static func codesRequested(_ strategy: Connection.Strategy, outcome: CodeRequestOutcome) {
+        Counter(label: "passwordless_codes_requested_total", dimensions: [("strategy", strategy.rawValue), ("outcome", outcome.rawValue)])
+            .increment()
     }
 
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
@@ -29,21 +30,25 @@ struct StartController {
     func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let fields = try await RequestFields.parse(request)
         try fields.rejectUnknown(allowed: Self.allowed)
-        guard let clientID = try fields.string("client_id"), !clientID.isEmpty else {
+        let credentials: ClientCredentials
+        do {
+            credentials = try ClientCredentials.read(request, fields: fields)
+        } catch let malformed as ClientCredentials.Malformed {
+            throw APIError.badRequest(malformed.description)
+        }
+        guard let clientID = credentials.clientID, !clientID.isEmpty else {
             throw APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
         }
         guard let client = try await directory.client(id: clientID),
             let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
         else {
-            throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(clientID)")
+            throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(APIError.echo(clientID))")
         }
-        var authenticated = false
-        if let secret = try fields.string("client_secret") {
-            guard let digest = client.secretDigest, hasher.matches(secret, digest: digest) else {
-                throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
-            }
-            authenticated = true
+        try OriginPolicy.check(request, client: client)
+        guard credentials.authenticate(client, hasher: hasher) else {
+            throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
         }
+        let authenticated = credentials.secret != nil
         guard let connectionName = try fields.string("connection") else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
         }
@@ -52,16 +57,18 @@ struct StartController {
         }
         let recipient = try LoginStarter.recipient(for: connection, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
         switch try fields.string("send") ?? (connection.strategy == .email ? "link" : "code") {
-        case "code": break
+        case "code":
+            guard client.allows(.otp) else {
+                throw APIError(
+                    status: 403, error: "unauthorized_client",
+                    description: "Grant type '\(Client.GrantType.otp.oauthName)' not allowed for the client.")
+            }
         case "link":
             throw APIError.badRequest("Magic links are not available yet: send \"send\": \"code\" to receive a code.")
         default:
             throw APIError.badRequest("The property send must be \"code\" or \"link\".")
         }
-        switch fields.values["authParams"] {
-        case nil, .null, .object: break
-        default: throw APIError(status: 400, error: "bad.authParams", description: "authParams must be an object.")
-        }
+        try AuthParams.validate(fields.values["authParams"])
 
         let language = request.headers[HTTPField.Name("x-request-language")!]
         let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)
@@ -71,13 +78,13 @@ struct StartController {
                 tenant: tenant, connection: connection, recipient: recipient, clientID: client.clientID, applicationName: client.name,
                 language: language, clientIP: clientIP)
         } catch let refusal as LoginStarter.Refusal {
-            Self.codesRequested(connection.strategy, outcome: refusal.label)
+            Self.codesRequested(connection.strategy, outcome: refusal.outcome)
             throw refusal.apiError
         } catch {
-            Self.codesRequested(connection.strategy, outcome: "error")
+            Self.codesRequested(connection.strategy, outcome: .error)
             throw error
         }
-        Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? "not_sent" : "queued")
+        Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? .notSent : .queued)
         context.logger.info(
             "code requested",
             metadata: [

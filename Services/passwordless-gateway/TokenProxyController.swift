@@ -14,7 +14,7 @@ struct TokenProxyController {
 
     /// Request headers the token service needs; everything else stays at the gateway.
     static let forwardedRequestHeaders: [HTTPField.Name] = [
-.contentType, .authorization, .accept, HTTPField.Name("X-Request-Id")!, HTTPField.Name("auth0-forwarded-for")!,
+.contentType, .authorization, .accept, .origin, HTTPField.Name("X-Request-Id")!, HTTPField.Name("auth0-forwarded-for")!,
     ]
     static let forwardedResponseHeaders: [String] = ["content-type", "cache-control", "retry-after", "www-authenticate", "pragma"]
 

@@ -13,8 +13,10 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
-    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
+    let router = ServiceRouter.make(
+        readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
+        cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
     let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
     let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
     let signer = TokenSigner { tenantID in
@@ -36,5 +38,6 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
         hasher: CredentialHasher(masterKey: configuration.masterKey), recorder: recorder
     ).addRoutes(to: router)
     DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)
-    return ServiceApplication.make(.token, configuration: configuration, dependencies: dependencies, router: router, workers: [recorder], logger: logger)
+    return ServiceApplication.make(.token, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: [recorder],
+        logger: logger)
 }

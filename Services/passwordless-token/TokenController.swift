@@ -30,27 +30,29 @@ struct TokenController {
 
     func token(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let fields = try await RequestFields.parse(request)
-        try fields.rejectUnknown(allowed: Self.tokenFields)
+        // The grant decides which properties are known, so it is checked first.
         guard let grant = try fields.string("grant_type") else { throw Self.invalidRequest("Missing required parameter: grant_type") }
         guard grant == Self.otpGrant else {
-            throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(grant)")
+            throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(APIError.echo(grant))")
         }
-        let (tenant, client) = try await authenticate(fields, request: request)
+        try fields.rejectUnknown(allowed: Self.tokenFields)
+        let (tenant, client) = try await authenticate(fields, request: request, grant: .otp)
         guard let realm = try fields.string("realm") else { throw Self.invalidRequest("Missing required parameter: realm") }
         guard let username = try fields.string("username") else { throw Self.invalidRequest("Missing required parameter: username") }
         guard let otp = try fields.string("otp") else { throw Self.invalidRequest("Missing required parameter: otp") }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: realm) else {
-            throw Self.invalidRequest("Unknown realm: \(realm)")
+            throw Self.invalidRequest("Unknown realm: \(APIError.echo(realm))")
         }
+        let api = try await resourceServer(tenant: tenant, audience: try fields.string("audience"))
         let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
         let userID = try await verify(otp: otp, recipient: recipient, connection: connection, context: context, refusal: refusal)
         let issued = try await issuer.issue(
             tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try fields.string("scope"),
-            audience: try fields.string("audience"))
+            api: api)
         recorder.record(userID: userID)
         var body: [String: Any] = [
-            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": TokenIssuer.accessTokenLifetime, "scope": issued.scope,
+            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": issued.expiresIn, "scope": issued.scope,
         ]
         if let idToken = issued.idToken { body["id_token"] = idToken }
         return try JSONResponse.make(object: body, headers: Self.noStore)
@@ -58,11 +60,11 @@ struct TokenController {
 
     func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let fields = try await RequestFields.parse(request)
-        try fields.rejectUnknown(allowed: Self.roFields)
         guard try fields.string("grant_type") == "password" else {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "grant_type must be password")
         }
-        let (tenant, client) = try await authenticate(fields, request: request)
+        try fields.rejectUnknown(allowed: Self.roFields)
+        let (tenant, client) = try await authenticate(fields, request: request, grant: .password)
         guard let name = try fields.string("connection") else { throw Self.invalidRequest("Missing required parameter: connection") }
         guard let username = try fields.string("username") else { throw Self.invalidRequest("Missing required parameter: username") }
         guard let password = try fields.string("password") else { throw Self.invalidRequest("Missing required parameter: password") }
@@ -74,7 +76,7 @@ struct TokenController {
         let userID = try await verify(otp: password, recipient: recipient, connection: connection, context: context, refusal: refusal)
         let issued = try await issuer.issue(
             tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
-            scope: try fields.string("scope") ?? "openid", audience: nil)
+            scope: try fields.string("scope") ?? "openid", api: nil)
         recorder.record(userID: userID)
         var body: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
         if let idToken = issued.idToken { body["id_token"] = idToken }
@@ -83,20 +85,46 @@ struct TokenController {
 
     // MARK: Shared steps
 
-    /// The client and its tenant; 401 `invalid_client` for an unknown client or a wrong secret.
-    func authenticate(_ fields: RequestFields, request: Request) async throws -> (Tenant, Client) {
-        guard let clientID = try fields.string("client_id") else { throw Self.invalidRequest("Missing required parameter: client_id") }
+    /// The client and its tenant, authenticated as its type requires and allowed `grant`:
+    /// 401 `invalid_client` (with `WWW-Authenticate`) for an unknown client, a missing or wrong
+    /// secret; 403 for a page origin the client does not list or a grant it does not have.
+    func authenticate(_ fields: RequestFields, request: Request, grant: Client.GrantType) async throws -> (Tenant, Client) {
+        let credentials: ClientCredentials
+        do {
+            credentials = try ClientCredentials.read(request, fields: fields)
+        } catch let malformed as ClientCredentials.Malformed {
+            throw Self.invalidRequest(malformed.description)
+        }
+        guard let clientID = credentials.clientID else { throw Self.invalidRequest("Missing required parameter: client_id") }
         guard let client = try await directory.client(id: clientID),
             let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
         else {
-            throw APIError(status: 401, error: "invalid_client", description: "Unknown client.")
+            throw Self.invalidClient("Unknown client.")
         }
-        if let secret = try fields.string("client_secret") {
-            guard let digest = client.secretDigest, hasher.matches(secret, digest: digest) else {
-                throw APIError(status: 401, error: "invalid_client", description: "Client authentication failed.")
-            }
+        try OriginPolicy.check(request, client: client)
+        guard credentials.authenticate(client, hasher: hasher) else {
+            throw Self.invalidClient(credentials.secret == nil ? "Client authentication is required." : "Client authentication failed.")
+        }
+        guard client.allows(grant) else {
+            throw APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
         }
         return (tenant, client)
+    }
+
+    /// The tenant's API named by `audience` (none without one); 403 `access_denied` "Service not
+    /// found" for an audience the tenant never registered, checked before the code is spent.
+    func resourceServer(tenant: Tenant, audience: String?) async throws -> ResourceServer? {
+        guard let audience, !audience.isEmpty else { return nil }
+        guard let api = try await directory.api(tenantID: tenant.id, audience: audience) else {
+            throw APIError(status: 403, error: "access_denied", description: "Service not found: \(APIError.echo(audience))")
+        }
+        return api
+    }
+
+    static func invalidClient(_ description: String) -> APIError {
+        APIError(
+            status: 401, error: "invalid_client", description: description,
+            headers: ["WWW-Authenticate": "Basic realm=\"passwordless\", charset=\"UTF-8\""])
     }
 
     /// The normalised recipient the username names; a malformed one is refused as a wrong code.
@@ -123,8 +151,8 @@ struct TokenController {
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
         switch outcome {
-        case .verified(let userID): return userID
-        case .wrong, .missing: throw refusal(Self.wrongCode(connection))
+        case .verified(let userID) where !userID.isEmpty: return userID
+        case .verified, .wrong, .missing: throw refusal(Self.wrongCode(connection))
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
         case .locked(let retryAfter):
@@ -136,7 +164,7 @@ struct TokenController {
 
     /// `passwordless_verifications_total{outcome}`, made once per outcome.
     static let verifications: [String: Counter] = Dictionary(
-        uniqueKeysWithValues: ["verified", "wrong", "exhausted", "expired", "missing", "locked"].map {
+        uniqueKeysWithValues: CodeStore.Outcome.labels.map {
             ($0, Counter(label: "passwordless_verifications_total", dimensions: [("outcome", $0)]))
         })
 
@@ -147,16 +175,3 @@ struct TokenController {
     static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
 }
 
-extension CodeStore.Outcome {
-    /// A fixed label for logs and metrics (never the user id).
-    var label: String {
-        switch self {
-        case .verified: "verified"
-        case .wrong: "wrong"
-        case .exhausted: "exhausted"
-        case .expired: "expired"
-        case .missing: "missing"
-        case .locked: "locked"
-        }
-    }
-}

@@ -6,8 +6,11 @@ import PasswordlessFlow
 import Tokens
 
 /// Turns a verified login into Auth0's token response: an id_token when the scope asks for
-/// `openid`, and an access token (a JWT for an `audience`, otherwise opaque), both remembered
+/// `openid`, and an access token (a JWT for a registered API, otherwise opaque), remembered
 /// for `/userinfo`.
+///
+/// Only what was registered is signed: the audience is an API the tenant created (the caller
+/// resolved it), and the scope keeps only OIDC scopes and the scopes that API defines.
 struct TokenIssuer {
     let signer: TokenSigner
     let accessTokens: AccessTokenStore
@@ -20,7 +23,7 @@ struct TokenIssuer {
     private struct Plan {
         var scopes: [String]
         var scope: String
-        var audience: String?
+        var api: ResourceServer?
         /// The `/userinfo` claims but `sub` (which needs the user id).
         var claims: [String: String]
     }
@@ -29,10 +32,11 @@ struct TokenIssuer {
         var idToken: String?
         var accessToken: String
         var scope: String
+        var expiresIn: Int
     }
 
-    private func plan(connection: Connection, recipient: String, scope requested: String?, audience: String?) -> Plan {
-        let scopes = (requested ?? "openid").split(separator: " ").map(String.init)
+    private func plan(connection: Connection, recipient: String, scope requested: String?, api: ResourceServer?) -> Plan {
+        let scopes = ResourceServer.grantedScopes(requested ?? "openid", api: api)
         var claims: [String: String] = [:]
         let isEmail = connection.strategy == .email
         if scopes.contains("email"), isEmail {
@@ -44,13 +48,14 @@ struct TokenIssuer {
             claims["phone_number_verified"] = "true"
         }
         if scopes.contains("profile") { claims["name"] = recipient }
-        return Plan(scopes: scopes, scope: scopes.joined(separator: " "), audience: audience?.isEmpty == false ? audience : nil, claims: claims)
+        return Plan(scopes: scopes, scope: scopes.joined(separator: " "), api: api, claims: claims)
     }
 
-    func issue(tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: String, scope: String?, audience: String?)
+    func issue(tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: String, scope: String?, api: ResourceServer?)
         async throws -> Issued
     {
-        let plan = self.plan(connection: connection, recipient: recipient, scope: scope, audience: audience)
+        let plan = self.plan(connection: connection, recipient: recipient, scope: scope, api: api)
+        let lifetime = api?.tokenLifetime ?? Self.accessTokenLifetime
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // NumericDate in whole seconds
         let subject = "\(connection.name)|\(userID)"
         let claims = plan.claims
@@ -58,19 +63,19 @@ struct TokenIssuer {
 
         let idToken = try await signIDToken(plan, tenant: tenant, client: client, subject: subject, now: now)
         let accessToken: String
-        if let audience = plan.audience {
-            var audiences = [audience]
+        if let api = plan.api {
+            var audiences = [api.identifier]
             if plan.scopes.contains("openid") { audiences.append("https://\(tenant.domain)/userinfo") }
             accessToken = try await signer.sign(
                 AccessTokenClaims(
                     issuer: tenant.issuer, subject: subject, audiences: audiences, issuedAt: now,
-                    expiresAt: now.addingTimeInterval(Double(Self.accessTokenLifetime)), scope: plan.scope, clientID: client.clientID),
+                    expiresAt: now.addingTimeInterval(Double(lifetime)), scope: plan.scope, clientID: client.clientID),
                 algorithm: .rs256, tenant: tenant.id)
         } else {
             accessToken = CredentialHasher.generate(bytes: 32)  // opaque
         }
-        try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: Self.accessTokenLifetime)
-        return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope)
+        try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: lifetime)
+        return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope, expiresIn: lifetime)
     }
 
     /// The id_token, when the scope asks for `openid`.

@@ -10,12 +10,25 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var errorDescription: String
     /// Seconds a client should wait before trying again (sent as `Retry-After` with 429).
     public var retryAfter: Int?
+    /// Further response headers the answer needs (`WWW-Authenticate` on a 401 of the token routes).
+    public var headers: [String: String]
 
-    public init(status: Int, error: String, description: String, retryAfter: Int? = nil) {
+    public init(status: Int, error: String, description: String, retryAfter: Int? = nil, headers: [String: String] = [:]) {
         self.statusCode = status
         self.error = error
         self.errorDescription = description
         self.retryAfter = retryAfter
+        self.headers = headers
+    }
+
+    /// The most characters of caller input an error description repeats.
+    public static let echoLimit = 64
+
+    /// Caller input as an error description may quote it: at most ``echoLimit`` characters, with
+    /// control characters replaced, so an error never reflects a large or terminal-unsafe payload.
+    public static func echo(_ input: String) -> String {
+        let cleaned = String(String.UnicodeScalarView(input.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        return cleaned.count <= echoLimit ? cleaned : String(cleaned.prefix(echoLimit)) + "…"
     }
 
     public var description: String { "\(statusCode) \(error): \(errorDescription)" }

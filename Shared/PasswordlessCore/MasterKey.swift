@@ -17,6 +17,9 @@ public struct MasterKey: Sendable {
         case secretsAtRest = "passwordless/secrets-at-rest/v1"
         /// HMAC of client secrets and management tokens stored in PostgreSQL.
         case credentialHash = "passwordless/credential-hash/v1"
+        /// HMAC of recipients (and client addresses) where they would otherwise appear in Redis key
+        /// names, and of the stable ids answered for people who do not exist.
+        case recipientTag = "passwordless/recipient-tag/v1"
     }
 
     private let material: SymmetricKey

@@ -17,20 +17,36 @@ public struct CodeStore: Sendable {
 
     let redis: RedisClient
     let macKey: SymmetricKey
+    let tagger: RecipientTagger
 
     public init(redis: RedisClient, masterKey: MasterKey) {
         self.redis = redis
         self.macKey = masterKey.key(for: .codeMAC)
+        self.tagger = RecipientTagger(masterKey: masterKey)
     }
 
-    /// Stores `code` for the recipient (replacing any earlier one) and enqueues `job`.
+    /// Stores `code` for the recipient (replacing any earlier one, also one stored under a
+    /// pre-upgrade key) and enqueues `job`.
     public func issue(code: String, connection: UUID, recipient: String, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
-        let key = RedisKeys.code(connection: connection, recipient: recipient)
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient, key: macKey)
+        try await store(mac: mac, connection: connection, recipient: recipient, userID: userID, ttlSeconds: ttlSeconds, job: job)
+    }
+
+    /// Stores a code record that no code matches, for someone who does not exist (sign-ups
+    /// disabled): wrong codes, the third try and expiry then answer exactly as for a real person,
+    /// and the Redis work is the same as a real start's.
+    public func issueDecoy(connection: UUID, recipient: String, ttlSeconds: Int) async throws(RedisError) {
+        let unmatchable = Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+        try await store(mac: unmatchable, connection: connection, recipient: recipient, userID: "", ttlSeconds: ttlSeconds, job: nil)
+    }
+
+    private func store(mac: String, connection: UUID, recipient: String, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
+        let key = RedisKeys.code(connection: connection, tag: tagger.tag(connection: connection, recipient: recipient))
         let expiresAt = job?.codeExpiresAt ?? (Date().millisecondsSince1970 + Int64(ttlSeconds) * 1000)
         var commands = [
             RedisCommand("HSET", key, "mac", mac, "exp", expiresAt, "attempts", 0, "user", userID),
             RedisCommand("PEXPIRE", key, Int64(ttlSeconds) * 1000 + Self.expiredGrace),
+            RedisCommand("DEL", RedisKeys.Legacy.code(connection: connection, recipient: recipient)),
         ]
         if let job { commands.append(RedisCommand("LPUSH", RedisKeys.Queue.pending, job.encoded())) }
         for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
@@ -55,11 +71,28 @@ public struct CodeStore: Sendable {
     /// Checks `code` atomically: single use, three tries, expiry by Redis' clock, and the
     /// recipient's lockout: wrong codes are counted per recipient, and `limits.lockoutFailures`
     /// of them within the lockout window lock the recipient out (its code is deleted).
+    ///
+    /// A recipient with no code under its tagged key gets a second check under the pre-upgrade
+    /// key (``RedisKeys/Legacy``), so codes sent just before an upgrade still work.
     public func verify(code: String, connection: UUID, recipient: String, limits: ConnectionLimits) async throws(RedisError) -> Outcome {
+        let tag = tagger.tag(connection: connection, recipient: recipient)
         let keys = [
-            RedisKeys.code(connection: connection, recipient: recipient), RedisKeys.failures(connection: connection, recipient: recipient),
-            RedisKeys.lockout(connection: connection, recipient: recipient),
+            RedisKeys.code(connection: connection, tag: tag), RedisKeys.failures(connection: connection, tag: tag),
+            RedisKeys.lockout(connection: connection, tag: tag),
         ]
+        let outcome = try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: keys)
+        guard outcome == .missing else { return outcome }
+        let legacy = [
+            RedisKeys.Legacy.code(connection: connection, recipient: recipient),
+            RedisKeys.Legacy.failures(connection: connection, recipient: recipient),
+            RedisKeys.Legacy.lockout(connection: connection, recipient: recipient),
+        ]
+        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: legacy)
+    }
+
+    private func check(code: String, connection: UUID, recipient: String, limits: ConnectionLimits, keys: [String]) async throws(RedisError)
+        -> Outcome
+    {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient, key: macKey)
         let reply = try await redis.eval(
             Self.verifyScript, keys: keys,
@@ -106,4 +139,22 @@ public struct CodeStore: Sendable {
         end
         return {'wrong', maximum - attempts}
         """)
+}
+
+extension CodeStore.Outcome {
+    /// A fixed label for logs and the `outcome` of `passwordless_verifications_total` (never the
+    /// user id).
+    public var label: String {
+        switch self {
+        case .verified: "verified"
+        case .wrong: "wrong"
+        case .exhausted: "exhausted"
+        case .expired: "expired"
+        case .missing: "missing"
+        case .locked: "locked"
+        }
+    }
+
+    /// Every label, as the README documents them (a test compares the two).
+    public static let labels = ["verified", "wrong", "exhausted", "expired", "missing", "locked"]
 }

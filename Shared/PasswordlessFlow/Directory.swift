@@ -10,17 +10,23 @@ public struct Directory: Sendable {
     let tenants: TenantRepository
     let clients: ClientRepository
     let connections: ConnectionRepository
+    let apis: ResourceServerRepository
     private let tenantList: TTLCache<Int, [Tenant]>
     private let clientCache: TTLCache<String, Client>
     private let connectionCache: TTLCache<String, Connection>
+    private let apiCache: TTLCache<String, ResourceServer>
+    private let originCache: TTLCache<Int, Set<String>>
 
     public init(postgres: PostgresClient, logger: Logger, ttl: Duration = .seconds(10)) {
         tenants = TenantRepository(client: postgres, logger: logger)
         clients = ClientRepository(client: postgres, logger: logger)
         connections = ConnectionRepository(client: postgres, logger: logger)
+        apis = ResourceServerRepository(client: postgres, logger: logger)
         tenantList = TTLCache(ttl: ttl)
         clientCache = TTLCache(ttl: ttl)
         connectionCache = TTLCache(ttl: ttl)
+        apiCache = TTLCache(ttl: ttl)
+        originCache = TTLCache(ttl: ttl)
     }
 
     public func allTenants() async throws -> [Tenant] {
@@ -42,6 +48,18 @@ public struct Directory: Sendable {
 
     public func connection(id: UUID) async throws -> Connection? {
         try await connectionCache.value(for: id.uuidString) { try await connections.find(id: id) }
+    }
+
+    /// The tenant's API whose identifier is `audience`, if it registered one.
+    public func api(tenantID: UUID, audience: String) async throws -> ResourceServer? {
+        try await apiCache.value(for: "\(tenantID) \(audience)") { try await apis.find(tenantID: tenantID, identifier: audience) }
+    }
+
+    /// Whether some client lists `origin` in its web origins (what a CORS preflight can check:
+    /// it names no client).
+    public func isKnownWebOrigin(_ origin: String) async throws -> Bool {
+        let origins = try await originCache.value(for: 0) { try await clients.allWebOrigins() } ?? []
+        return origins.contains(Client.normalizedOrigin(origin))
     }
 
     /// The tenant a request addresses, as Auth0 resolves it: by the client when there is one

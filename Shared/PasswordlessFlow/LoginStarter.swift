@@ -16,12 +16,14 @@ public struct LoginStarter: Sendable {
     let codes: CodeStore
     let redis: RedisClient
     let jobSeal: SecretBox
+    let tagger: RecipientTagger
 
     public init(postgres: PostgresClient, redis: RedisClient, masterKey: MasterKey, logger: Logger) {
         users = UserRepository(client: postgres, logger: logger)
         codes = CodeStore(redis: redis, masterKey: masterKey)
         self.redis = redis
         jobSeal = SecretBox(masterKey: masterKey, purpose: .jobSeal)
+        tagger = RecipientTagger(masterKey: masterKey)
     }
 
     /// What a start did.
@@ -44,10 +46,11 @@ public struct LoginStarter: Sendable {
     }
 
     /// `signupAllowed` overrides the connection's setting (the management API registers users
-    /// whatever it says).
+    /// whatever it says); `verified` marks a user it creates as verified (the management API's
+    /// `email_verified`/`phone_verified`).
     public func start(
         tenant: Tenant, connection: Connection, recipient: String, clientID: String, applicationName: String, language: String?,
-        clientIP: String?, signupAllowed: Bool? = nil
+        clientIP: String?, signupAllowed: Bool? = nil, verified: Bool = false
     ) async throws -> Started {
         try await checkLimits(tenant: tenant, connection: connection, recipient: recipient, clientIP: clientIP)
         let user: User
@@ -58,7 +61,7 @@ public struct LoginStarter: Sendable {
             }
             (user, created) = (existing, false)
         } else {
-            (user, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient)
+            (user, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient, verified: verified)
         }
         let code = OneTimeCode.generate(length: connection.codeLength)
         let job = SendJob.make(
@@ -73,12 +76,13 @@ public struct LoginStarter: Sendable {
     func checkLimits(tenant: Tenant, connection: Connection, recipient: String, clientIP: String?) async throws {
         let limits = connection.limits
         let scope = connection.id.uuidString.lowercased()
+        let tag = tagger.tag(connection: connection.id, recipient: recipient)
         var buckets = [
-            RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):recipient:\(recipient)"), rate: limits.perRecipient, name: "recipient"),
+            RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):recipient:\(tag)"), rate: limits.perRecipient, name: "recipient"),
             RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):all"), rate: limits.perTenant, name: "tenant"),
         ]
         if let clientIP {
-            buckets.append(RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):ip:\(clientIP)"), rate: limits.perIP, name: "ip"))
+            buckets.append(RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):ip:\(tagger.tag(address: clientIP))"), rate: limits.perIP, name: "ip"))
         }
         if connection.strategy == .sms {
             guard let country = limits.callingCode(of: recipient) else { throw Refusal.countryNotAllowed }
@@ -90,7 +94,7 @@ public struct LoginStarter: Sendable {
             }
         }
         let replies = try await redis.pipeline([
-            RedisCommand("PTTL", RedisKeys.lockout(connection: connection.id, recipient: recipient)), RateLimiter.command(buckets),
+            RedisCommand("PTTL", RedisKeys.lockout(connection: connection.id, tag: tag)), RateLimiter.command(buckets),
         ])
         if let locked = try replies[0].throwingServerError().int, locked > 0 { throw Refusal.lockedOut(retryAfter: Int((locked + 999) / 1000)) }
         if case .refused(let bucket, let retryAfter) = try RateLimiter.verdict(replies[1], buckets: buckets) {
@@ -98,16 +102,16 @@ public struct LoginStarter: Sendable {
         }
     }
 
-    /// An answer for a user that does not exist where sign-ups are disabled: the same shape, and
-    /// a Redis round trip like a real start's, so neither body nor timing tells the difference.
+    /// An answer for a user that does not exist where sign-ups are disabled, indistinguishable
+    /// from a real one: a stable id of the same shape, and a code record that no code matches, so
+    /// wrong codes, the third try and expiry answer as they would for a real person, and the
+    /// Redis work (and so the timing) is a real start's less the queued job.
     private func decoy(tenant: Tenant, connection: Connection, recipient: String) async throws -> User {
-        _ = try await redis.pipeline([
-            RedisCommand("EXISTS", RedisKeys.code(connection: connection.id, recipient: recipient)),
-            RedisCommand("EXISTS", RedisKeys.Queue.pending),
-        ])
+        try await codes.issueDecoy(connection: connection.id, recipient: recipient, ttlSeconds: connection.codeTTLSeconds)
         return User(
-            id: User.generateID(), tenantID: tenant.id, connectionID: connection.id, email: connection.strategy == .email ? recipient : nil,
-            phoneNumber: connection.strategy == .sms ? recipient : nil, emailVerified: false, phoneVerified: false)
+            id: tagger.decoyUserID(connection: connection.id, recipient: recipient), tenantID: tenant.id, connectionID: connection.id,
+            email: connection.strategy == .email ? recipient : nil, phoneNumber: connection.strategy == .sms ? recipient : nil,
+            emailVerified: false, phoneVerified: false)
     }
 
     /// The normalised recipient a connection expects from a request, or Auth0's error for it.
@@ -142,12 +146,12 @@ extension LoginStarter.Refusal {
         }
     }
 
-    /// A fixed label for metrics.
-    public var label: String {
+    /// The metric outcome of the refusal.
+    public var outcome: CodeRequestOutcome {
         switch self {
-        case .rateLimited(let bucket, _): "rate_limited_\(bucket)"
-        case .lockedOut: "locked_out"
-        case .countryNotAllowed: "country_not_allowed"
+        case .rateLimited(let bucket, _): CodeRequestOutcome(rawValue: "rate_limited_\(bucket)") ?? .error
+        case .lockedOut: .lockedOut
+        case .countryNotAllowed: .countryNotAllowed
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import PasswordlessCore
 
@@ -9,6 +10,9 @@ extension APIError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        for (name, value) in self.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
         return Response(status: HTTPResponse.Status(code: statusCode), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
     }
 

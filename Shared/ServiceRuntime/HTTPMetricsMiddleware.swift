@@ -14,7 +14,8 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let started = ContinuousClock.now
         var status = 500
         defer {
-            let route = context.endpointPath ?? "unmatched"
+            // Hummingbird names the not-found responder's path "NotFound"; both mean no route matched.
+            let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
             let method = request.method.rawValue
             Counter(label: "passwordless_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))])
                 .increment()

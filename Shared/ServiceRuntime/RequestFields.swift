@@ -40,7 +40,7 @@ public struct RequestFields: Sendable {
     /// 400 `bad.request` naming the first property not in `allowed`.
     public func rejectUnknown(allowed: Set<String>) throws(APIError) {
         if let unknown = values.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw .badRequest("Unknown property: \(unknown)")
+            throw .badRequest("Unknown property: \(APIError.echo(unknown))")
         }
     }
 
@@ -98,6 +98,15 @@ public enum JSONResponse {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(256)
         try JSONWriter.write(object, to: &buffer)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
+    }
+
+    /// A response whose body is a JSON array of such dictionaries.
+    public static func make(_ status: HTTPResponse.Status = .ok, array: [[String: Any]], headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        var buffer = ByteBuffer()
+        try JSONWriter.write(array, to: &buffer)
         return Response(status: status, headers: fields, body: .init(byteBuffer: buffer))
     }
 }

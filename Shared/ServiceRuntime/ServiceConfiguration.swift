@@ -13,6 +13,8 @@ public struct ServiceConfiguration: Sendable {
     public var masterKey: MasterKey
     public var host: String
     public var port: Int
+    /// Where `/metrics` is served, apart from the public port; nil serves it on ``port``.
+    public var metricsPort: Int?
     /// Where the gateway forwards `/oauth/*`, `/.well-known/*` and `/userinfo`.
     public var tokenServiceURL: String
     public var logLevel: Logger.Level
@@ -55,6 +57,10 @@ public struct ServiceConfiguration: Sendable {
             logFormat: logging.format,
             databasePoolSize: try settings.integer(.databasePoolSize, in: 1...500, default: 20)
         )
+        if let defaultMetricsPort = kind.defaultMetricsPort {
+            metricsPort = try settings.integer(.metricsPort, in: 1...65535, default: defaultMetricsPort)
+            if metricsPort == port { throw ConfigurationError(Setting.metricsPort.environmentName, "must differ from PORT") }
+        }
         previousMasterKeys = try Self.previousMasterKeys(settings)
         for entry in (settings[.trustedProxies] ?? "").split(separator: ",") {
             guard let network = IPNetwork(String(entry)) else {

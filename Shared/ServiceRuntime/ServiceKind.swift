@@ -14,4 +14,14 @@ public enum ServiceKind: String, Sendable, CaseIterable {
         case .admin: 0
         }
     }
+
+    /// The `/metrics` port when `METRICS_PORT` is not set; nil where metrics share the main port
+    /// (the dispatcher's port serves nothing public).
+    public var defaultMetricsPort: Int? {
+        switch self {
+        case .gateway: 9080
+        case .token: 9081
+        case .dispatcher, .admin: nil
+        }
+    }
 }

@@ -255,6 +255,7 @@ struct FlowTests {
     @Test func accessTokensAndUserinfo() async throws {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
+            try await stack.create(["api", "create", "--tenant", "acme", "--identifier", "https://api.acme.example.com", "--scopes", "read:orders"])
             _ = try await stack.post("/passwordless/start", json: ["client_id": tenant.clientID, "connection": "email", "email": "ada@example.com", "send": "code"])
             let code = try await stack.emailCode(to: "ada@example.com")
             let tokens = try await stack.post(

@@ -70,8 +70,9 @@ struct ScaleOutTests {
 
             // Monitoring sees what happened, from every process.
             var scraped: [String: String] = [:]
-            for url in gateways + tokens + dispatchers {
-                let reply = try await HTTPProbe.get(url + "/metrics")
+            let metricsURLs = stack.metricsURLs(of: "gateway") + stack.metricsURLs(of: "token") + stack.metricsURLs(of: "dispatcher")
+            for (url, metricsURL) in zip(gateways + tokens + dispatchers, metricsURLs) {
+                let reply = try await HTTPProbe.get(metricsURL)
                 #expect(reply.status == 200)
                 scraped[url] = String(decoding: reply.body, as: UTF8.self)
             }

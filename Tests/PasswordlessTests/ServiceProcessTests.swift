@@ -17,6 +17,7 @@ struct ServiceProcessTests {
             "REDIS_URL": redisURL,
             "PASSWORDLESS_MASTER_KEY": MasterKey.generateBase64(),
             "PORT": String(port),
+            "METRICS_PORT": String((try? TestEnvironment.freePort()) ?? 0),
             "HOST": "127.0.0.1",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
@@ -34,20 +35,29 @@ struct ServiceProcessTests {
             let redis = try RedisServerProcess()
             try await redis.start()
             var running: [(ManagedProcess, String)] = []
+            var metricsBases: [String] = []
             for service in Self.services {
                 let port = try TestEnvironment.freePort()
+                // The gateway and the token service serve /metrics on a port of its own, never on
+                // the public one; the dispatcher's only port is not public.
+                let metricsPort = service.kind == "dispatcher" ? port : try TestEnvironment.freePort()
                 let process = try ManagedProcess.service(
-                    service.name, environment: environment(database: database.settings, redisURL: redis.url, port: port))
+                    service.name,
+                    environment: environment(database: database.settings, redisURL: redis.url, port: port, extra: ["METRICS_PORT": String(metricsPort)]))
                 running.append((process, "http://127.0.0.1:\(port)"))
+                metricsBases.append("http://127.0.0.1:\(metricsPort)")
             }
-            for (process, base) in running {
+            for ((process, base), metricsBase) in zip(running, metricsBases) {
                 let ready = await TestEnvironment.eventually(within: .seconds(20)) { await HTTPProbe.status(base + "/readyz") == 200 }
                 #expect(ready, "\(process.name) never became ready:\n\(process.output)")
                 let health = try await HTTPProbe.get(base + "/healthz")
                 #expect(health.status == 200 && health.json?["status"] as? String == "ok")
-                let metrics = try await HTTPProbe.get(base + "/metrics")
+                let metrics = try await HTTPProbe.get(metricsBase + "/metrics")
                 #expect(metrics.status == 200)
                 #expect(metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+                if metricsBase != base {
+                    #expect(try await HTTPProbe.get(base + "/metrics").status == 404, "\(process.name) serves /metrics on its public port")
+                }
             }
 
             await redis.stop()

@@ -9,6 +9,7 @@
 #   PASSWORDLESS_PG_PORT     PostgreSQL port (55432)
 #   PASSWORDLESS_REDIS_PORT  Redis port (56379)
 #   GATEWAY_PORT, TOKEN_PORT, DISPATCHER_PORT  (8080, 8081, 8082)
+#   (/metrics: gateway 9080, token 9081 — their METRICS_PORT defaults —, dispatcher on its port)
 #   LOG_LEVEL                (info)
 #
 # Stop everything with: bash deploy/local/down.sh
@@ -42,6 +43,9 @@ export PASSWORDLESS_MASTER_KEY
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 export TOKEN_SERVICE_URL="http://127.0.0.1:$TOKEN_PORT"
 export DATABASE_URL
+# The gateway and the token service take their default metrics ports (9080, 9081): one inherited
+# METRICS_PORT would be given to both, and the second would fail to bind it.
+unset METRICS_PORT
 
 # $STATE/env — `source .local/env` to get the same environment (e.g. to run
 # passwordless-admin). Rewritten only when its content changes, because
@@ -90,6 +94,8 @@ Passwordless is running ($CONF build):
   gateway     http://127.0.0.1:$GATEWAY_PORT
   token       http://127.0.0.1:$TOKEN_PORT
   dispatcher  http://127.0.0.1:$DISPATCHER_PORT
+Metrics:      http://127.0.0.1:9080/metrics (gateway), http://127.0.0.1:9081/metrics (token),
+              http://127.0.0.1:$DISPATCHER_PORT/metrics (dispatcher); not on the gateway's or token's port
 
 Logs:         $STATE/run/<service>.log   (PostgreSQL: $PG_LOG, Redis: $STATE/redis-dev/redis.log)
 DATABASE_URL=$DATABASE_URL

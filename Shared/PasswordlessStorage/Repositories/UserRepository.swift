@@ -18,11 +18,17 @@ public struct UserRepository: Sendable {
     ///
     /// This is on every `/passwordless/start`, so it is a prepared statement: each pooled
     /// connection parses and plans it once.
-    public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String) async throws -> (user: User, created: Bool) {
+    ///
+    /// `verified` marks a user this call creates as having proven its email or number (the
+    /// management API's `email_verified`/`phone_verified`); an existing user is left as it is.
+    public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String, verified: Bool = false) async throws
+        -> (user: User, created: Bool)
+    {
         let email = connection.strategy == .email ? identifier : nil
         let phone = connection.strategy == .sms ? identifier : nil
         let statement = FindOrCreateUser(
-            id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email, phoneNumber: phone)
+            id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email, phoneNumber: phone,
+            emailVerified: verified && email != nil, phoneVerified: verified && phone != nil)
         for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
             let user = User(
                 id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
@@ -38,6 +44,11 @@ public struct UserRepository: Sendable {
                 "\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND connection_id = \(connectionID) AND identifier = \(identifier)",
                 logger: logger)
         ).first
+    }
+
+    /// A tenant's users with this email address (one per email connection).
+    public func find(tenantID: UUID, email: String) async throws -> [User] {
+        try await rows(client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND email = \(email) ORDER BY created_at", logger: logger))
     }
 
     public func find(id: String) async throws -> User? {
@@ -85,8 +96,8 @@ struct FindOrCreateUser: PostgresPreparedStatement {
 
     static let sql = """
         WITH inserted AS (
-            INSERT INTO users (id, tenant_id, connection_id, identifier, email, phone_number)
-            VALUES ($1, $2, $3, $4, $5, $6)
+            INSERT INTO users (id, tenant_id, connection_id, identifier, email, phone_number, email_verified, phone_verified)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (tenant_id, connection_id, identifier) DO NOTHING
             RETURNING id, email_verified, phone_verified, true AS created
         )
@@ -96,7 +107,7 @@ struct FindOrCreateUser: PostgresPreparedStatement {
         WHERE tenant_id = $2 AND connection_id = $3 AND identifier = $4
         LIMIT 1
         """
-    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .uuid, .text, .text, .text]
+    static let bindingDataTypes: [PostgresDataType] = [.text, .uuid, .uuid, .text, .text, .text, .bool, .bool]
 
     var id: String
     var tenantID: UUID
@@ -104,15 +115,19 @@ struct FindOrCreateUser: PostgresPreparedStatement {
     var identifier: String
     var email: String?
     var phoneNumber: String?
+    var emailVerified: Bool
+    var phoneVerified: Bool
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 6)
+        var bindings = PostgresBindings(capacity: 8)
         bindings.append(id)
         bindings.append(tenantID)
         bindings.append(connectionID)
         bindings.append(identifier)
         bindings.append(email)
         bindings.append(phoneNumber)
+        bindings.append(emailVerified)
+        bindings.append(phoneVerified)
         return bindings
     }
 

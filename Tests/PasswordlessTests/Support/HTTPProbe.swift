@@ -38,6 +38,36 @@ enum HTTPProbe {
         return Reply(status: http.statusCode, headers: fields, body: data)
     }
 
+    /// The same request through the `curl` command line, for answers Foundation's URLSession
+    /// cannot take on Linux: a 401 with `WWW-Authenticate` makes it wait for credentials forever
+    /// (swift-corelibs-foundation), while every real client (auth0.js, auth0-python, curl) reads it.
+    static func curl(_ method: String, _ url: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        var arguments = ["-s", "-i", "--max-time", "10", "-X", method, url]
+        for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+        if body != nil { arguments += ["--data-binary", "@-"] }
+        process.arguments = arguments
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        if let body { input.fileHandleForWriting.write(body) }
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard let split = data.range(of: Data("\r\n\r\n".utf8)) else { throw TestFailure("curl \(url): no HTTP answer") }
+        let head = String(decoding: data[..<split.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let status = Int(head.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var fields: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Reply(status: status, headers: fields, body: Data(data[split.upperBound...]))
+    }
+
     /// The status of `GET url`, or nil when nothing answers.
     static func status(_ url: String) async -> Int? {
         try? await get(url).status

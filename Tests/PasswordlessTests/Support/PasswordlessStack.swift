@@ -25,6 +25,8 @@ final class PasswordlessStack: @unchecked Sendable {
     /// credentials, the master key): at the end, no service log may contain any of them.
     private let secrets = NIOLockedValueBox<Set<String>>([])
     private(set) var services: [String: (process: ManagedProcess, port: Int)] = [:]
+    /// Each service's `/metrics` port (`METRICS_PORT`; the dispatcher's is its only port).
+    private(set) var metricsPorts: [String: Int] = [:]
 
     /// What a test changes about the stack.
     struct Options {
@@ -102,6 +104,12 @@ final class PasswordlessStack: @unchecked Sendable {
             var environment = self.environment
             environment["PORT"] = String(port)
             let executable = String(name.prefix { $0 != "#" })
+            if executable == "passwordless-dispatcher" {
+                metricsPorts[name] = port
+            } else {
+                metricsPorts[name] = try TestEnvironment.freePort()
+                environment["METRICS_PORT"] = String(metricsPorts[name]!)
+            }
             if let index = gateways.firstIndex(of: name) {
                 environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports[tokens[index % tokens.count]]!)"
                 environment.merge(options.gatewayEnvironment) { $1 }
@@ -120,6 +128,14 @@ final class PasswordlessStack: @unchecked Sendable {
     /// The base URLs of every running service of one kind (`gateway`, `token`, `dispatcher`).
     func urls(of kind: String) -> [String] {
         services.filter { $0.key.hasPrefix("passwordless-\(kind)") }.sorted { $0.key < $1.key }.map { "http://127.0.0.1:\($0.value.port)" }
+    }
+
+    /// Where the named service (`passwordless-gateway`, `passwordless-token#2`, …) serves `/metrics`.
+    func metricsURL(_ name: String) -> String { "http://127.0.0.1:\(metricsPorts[name]!)/metrics" }
+
+    /// The `/metrics` URLs of every running service of one kind, in the order of ``urls(of:)``.
+    func metricsURLs(of kind: String) -> [String] {
+        services.keys.filter { $0.hasPrefix("passwordless-\(kind)") }.sorted().map(metricsURL)
     }
 
     /// Adds a value that must never appear in a log.
