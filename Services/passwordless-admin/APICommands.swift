@@ -17,10 +17,7 @@ struct APICommand: AsyncParsableCommand {
         @Option(name: .customLong("token-lifetime"), help: "Seconds an access token for this API lives (60 to 2592000; default 86400).")
         var tokenLifetime: Int?
 
-        var scopeList: [String] {
-            var seen: Set<String> = []
-            return (scopes ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
-        }
+        var scopeList: [String] { CommaList.parse(scopes) }
 
         func validate() throws {
             // RFC 6749 §3.3 scope-token: printable ASCII without space, quote or backslash.

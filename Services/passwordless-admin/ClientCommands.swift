@@ -28,16 +28,11 @@ struct ClientCommand: AsyncParsableCommand {
             if let name { guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters") } }
             if let type { guard Client.Kind(rawValue: type.lowercased()) != nil else { throw ValidationError("--type must be public or confidential") } }
             if let jwtAlg { guard Client.SigningAlgorithm(rawValue: jwtAlg.uppercased()) != nil else { throw ValidationError("--jwt-alg must be RS256, ES256 or HS256") } }
-            for callback in Self.list(callbacks) { try Self.checkCallback(callback) }
-            for origin in Self.list(webOrigins) { try Self.checkOrigin(origin) }
-            for grant in Self.list(grantTypes) where Client.GrantType(rawValue: grant) == nil {
+            for callback in CommaList.parse(callbacks) { try Self.checkCallback(callback) }
+            for origin in CommaList.parse(webOrigins) { try Self.checkOrigin(origin) }
+            for grant in CommaList.parse(grantTypes) where Client.GrantType(rawValue: grant) == nil {
                 throw ValidationError("--grant-types takes otp, authorization_code, implicit and password (unknown: \(grant))")
             }
-        }
-
-        static func list(_ text: String?) -> [String] {
-            var seen: Set<String> = []
-            return (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
         }
 
         /// An absolute URL without a fragment; `http` only for the local machine (development).
@@ -65,9 +60,9 @@ struct ClientCommand: AsyncParsableCommand {
                 guard type == nil || client.kind == .confidential else { throw ValidationError("an HS256 client is confidential (it signs with its secret)") }
                 client.kind = .confidential
             }
-            if callbacks != nil { client.callbacks = Self.list(callbacks) }
-            if webOrigins != nil { client.webOrigins = Self.list(webOrigins).map(Client.normalizedOrigin) }
-            if grantTypes != nil { client.grantTypes = Self.list(grantTypes).compactMap(Client.GrantType.init(rawValue:)) }
+            if callbacks != nil { client.callbacks = CommaList.parse(callbacks) }
+            if webOrigins != nil { client.webOrigins = CommaList.parse(webOrigins).map(Client.normalizedOrigin) }
+            if grantTypes != nil { client.grantTypes = CommaList.parse(grantTypes).compactMap(Client.GrantType.init(rawValue:)) }
             var newSecret: String?
             switch client.kind {
             case .public:

@@ -26,9 +26,7 @@ struct AuthorizationTests {
                          headers: [String: String] = [:], viaCurl: Bool = false) async throws -> HTTPProbe.Reply {
         let body: [String: Any] = ["grant_type": otpGrant, "client_id": client, "username": phone, "otp": code, "realm": "sms"].merging(extra) { $1 }
         guard viaCurl else { return try await stack.post("/oauth/token", json: body, headers: headers) }
-        return try await HTTPProbe.curl(
-            "POST", stack.gatewayURL + "/oauth/token", body: try JSONSerialization.data(withJSONObject: body),
-            headers: ["Content-Type": "application/json"].merging(headers) { $1 })
+        return try await stack.postViaCurl("/oauth/token", json: body, headers: headers)
     }
 
     static func basic(_ id: String, _ secret: String) -> String {
@@ -139,8 +137,7 @@ struct AuthorizationTests {
             #expect(try await Self.start(stack, client: id, phone: phone, extra: ["client_secret": secret]).status == 200)
             let roCode = try await stack.smsCode(to: phone, count: 3)
             let ro: [String: Any] = ["client_id": id, "username": phone, "password": roCode, "connection": "sms", "grant_type": "password", "scope": "openid"]
-            let roMissing = try await HTTPProbe.curl(
-                "POST", stack.gatewayURL + "/oauth/ro", body: try JSONSerialization.data(withJSONObject: ro), headers: ["Content-Type": "application/json"])
+            let roMissing = try await stack.postViaCurl("/oauth/ro", json: ro)
             #expect(roMissing.status == 401 && roMissing.json?["error"] as? String == "invalid_client")
             #expect(try await stack.post("/oauth/ro", json: ro.merging(["client_secret": secret]) { $1 }).status == 200)
 

@@ -246,7 +246,7 @@ struct SecurityTests {
                 json: ["grant_type": FlowTests.otpGrant, "client_id": acme.clientID, "username": "+14155556001", "otp": code, "realm": "sms"],
                 headers: acmeHost)
             #expect(cross.status == 403)
-            let crossHost = try await stack.post(
+            let crossHost = try await stack.postViaCurl(
                 "/oauth/token",
                 json: ["grant_type": FlowTests.otpGrant, "client_id": acme.clientID, "username": "+14155556001", "otp": code, "realm": "sms"],
                 headers: globexHost)

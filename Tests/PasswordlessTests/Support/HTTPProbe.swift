@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -31,7 +32,7 @@ enum HTTPProbe {
         // Not a child task on purpose: cancelling an in-flight URLSession request from a task
         // cancellation handler deadlocks swift-corelibs-foundation; requests time out instead.
         let request2 = request
-        let (data, response) = try await Task { try await session.data(for: request2) }.value
+        let (data, response) = try await withDeadline(.seconds(20), url: url) { try await session.data(for: request2) }
         let http = response as! HTTPURLResponse
         var fields: [String: String] = [:]
         for (name, value) in http.allHeaderFields { fields["\(name)".lowercased()] = "\(value)" }
@@ -68,8 +69,33 @@ enum HTTPProbe {
         return Reply(status: status, headers: fields, body: Data(data[split.upperBound...]))
     }
 
+    /// `work`'s result, or a failure after `deadline`: URLSession on Linux can wait forever (a 401
+    /// with `WWW-Authenticate`), and a test must fail rather than stall the suite. The request
+    /// is abandoned, not cancelled (cancelling one in flight deadlocks swift-corelibs-foundation).
+    static func withDeadline<T: Sendable>(_ deadline: Duration, url: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let once = NIOLockedValueBox(false)
+        return try await withCheckedThrowingContinuation { continuation in
+            @Sendable func finish(_ result: Result<T, any Error>) {
+                guard once.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+                continuation.resume(with: result)
+            }
+            Task { finish(await Result(catching: work)) }
+            Task {
+                try? await Task.sleep(for: deadline)
+                finish(.failure(TestFailure("no answer from \(url) within \(deadline)")))
+            }
+        }
+    }
+
     /// The status of `GET url`, or nil when nothing answers.
     static func status(_ url: String) async -> Int? {
         try? await get(url).status
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing call.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

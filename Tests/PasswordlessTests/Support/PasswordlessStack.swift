@@ -271,6 +271,14 @@ final class PasswordlessStack: @unchecked Sendable {
             headers: ["Content-Type": "application/json"].merging(headers) { $1 })
     }
 
+    /// ``post(_:json:headers:base:)`` through curl, for answers that may be a 401 with
+    /// `WWW-Authenticate` (see ``HTTPProbe/curl(_:_:body:headers:)``).
+    func postViaCurl(_ path: String, json: [String: Any], headers: [String: String] = [:]) async throws -> HTTPProbe.Reply {
+        try await HTTPProbe.curl(
+            "POST", gatewayURL + path, body: try JSONSerialization.data(withJSONObject: json),
+            headers: ["Content-Type": "application/json"].merging(headers) { $1 })
+    }
+
     func postForm(_ path: String, form: [String: String]) async throws -> HTTPProbe.Reply {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
