@@ -18,16 +18,23 @@ public struct UserRepository: Sendable {
     ///
     /// This is on every `/passwordless/start`, so it is a prepared statement: each pooled
     /// connection parses and plans it once.
+    ///
+    /// When two callers create the same user at once, the loser's insert waits for the winner's
+    /// row and then does nothing, but its lookup runs on the statement's snapshot, taken before
+    /// that row was committed, so the statement returns no row. Running it again (a new
+    /// snapshot) finds the committed row; the fast path stays one statement.
     public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String) async throws -> (user: User, created: Bool) {
         let email = connection.strategy == .email ? identifier : nil
         let phone = connection.strategy == .sms ? identifier : nil
         let statement = FindOrCreateUser(
             id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email, phoneNumber: phone)
-        for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
-            let user = User(
-                id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
-                phoneVerified: phoneVerified)
-            return (user, created)
+        for _ in 0..<3 {
+            for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
+                let user = User(
+                    id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
+                    phoneVerified: phoneVerified)
+                return (user, created)
+            }
         }
         throw StorageError.unexpected("the user upsert returned no row")
     }
