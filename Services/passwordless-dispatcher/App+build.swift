@@ -13,7 +13,7 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
-    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
+    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry, dependencyTimeout: configuration.dependencyTimeout)
     let settings = configuration.dispatcher
     let transport = CurlTransport(concurrency: settings.concurrency)
     let queue = DeliveryQueue(redis: dependencies.redis)

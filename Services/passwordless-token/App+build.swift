@@ -13,7 +13,7 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
-    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry)
+    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry, dependencyTimeout: configuration.dependencyTimeout)
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
     let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
     let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
