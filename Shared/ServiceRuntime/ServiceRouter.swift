@@ -5,16 +5,22 @@ import Prometheus
 
 /// The routes and middleware every service has, so each service only adds its own.
 public enum ServiceRouter {
-    /// A router with request metrics, request ids, Auth0-shaped errors, `/healthz`, `/readyz`
-    /// and `/metrics`.
+    /// A router with 405s for wrong methods, request metrics, request ids, Auth0-shaped errors,
+    /// a bound on the time spent waiting for dependencies, `/healthz`, `/readyz` and `/metrics`.
+    ///
+    /// `dependencyTimeout` is `DEPENDENCY_TIMEOUT`: a request may wait for PostgreSQL and Redis
+    /// one second longer than that altogether before it answers 503.
     public static func make<Context: RequestContext>(
-        context: Context.Type = PasswordlessRequestContext.self, readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry
+        context: Context.Type = PasswordlessRequestContext.self, readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry,
+        dependencyTimeout: Duration = .seconds(2)
     ) -> Router<Context> {
         let router = Router(context: Context.self)
+        router.add(middleware: MethodNotAllowedMiddleware(router: router))
         router.add(middleware: HTTPMetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: APIErrorMiddleware())
-        HealthController<Context>(checks: readiness).addRoutes(to: router)
+        router.add(middleware: DependencyDeadlineMiddleware(budget: dependencyTimeout + .seconds(1)))
+        HealthController<Context>(checks: readiness, timeout: min(dependencyTimeout, .seconds(2))).addRoutes(to: router)
         MetricsController<Context>(registry: registry).addRoutes(to: router)
         return router
     }
@@ -33,6 +39,7 @@ public enum ServiceApplication {
     ) -> some ApplicationProtocol {
         Application(
             router: router,
+            server: .guardedHTTP1(timeouts: configuration.httpTimeouts),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: kind.executableName),
             services: dependencies.services + workers,
             logger: logger
