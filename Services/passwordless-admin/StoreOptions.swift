@@ -30,7 +30,7 @@ struct StoreOptions: ParsableArguments {
 
     /// How long the CLI waits for PostgreSQL to answer at all before saying it is unreachable
     /// (postgres-nio alone would keep retrying for a minute).
-    static let reachTimeout: Duration = .seconds(8)
+    static let reachTimeout: Duration = .seconds(6)
 
     /// Runs `body` with a PostgreSQL client that is running for its duration. An unreachable
     /// database, a duplicate and other database errors become one-line ``AdminError``s.
@@ -45,7 +45,7 @@ struct StoreOptions: ParsableArguments {
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             do {
-                try await Deadline.run(within: Self.reachTimeout) { try await client.query("SELECT 1") }
+                try await Deadline.run(within: Self.reachTimeout) { _ = try await client.query("SELECT 1") }
             } catch {
                 throw error is DeadlineExceeded ? AdminError.unreachable(address) : AdminError.explain(error, address: address)
             }

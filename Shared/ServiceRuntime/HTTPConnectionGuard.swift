@@ -3,8 +3,9 @@ import NIOCore
 /// One connection's clock against slow clients (``HTTPTimeouts``), shared by the handlers that
 /// see its raw bytes (``RawInputWatcher``) and its parsed requests (``RequestHeadValidator``).
 ///
-/// Confined to the channel's event loop, like the handlers that own it.
-final class HTTPConnectionGuard {
+/// Confined to the channel's event loop, like the handlers that own it (hence `@unchecked
+/// Sendable`: only its timer closure crosses, and that runs on the same loop).
+final class HTTPConnectionGuard: @unchecked Sendable {
     /// Where the connection is between requests, and which deadline applies.
     enum Phase {
         /// Waiting for a request's head (since the connection opened or its first byte came).

@@ -8,8 +8,10 @@ import NIOHTTP1
 /// Hummingbird's `additionalChannelHandlers` land after its conversion to `HTTPTypes`, too late
 /// to see raw bytes or NIO's parse errors (which Hummingbird answers with a bare 400). So this
 /// handler, added there, places the two where they belong when it is added: the watcher
-/// first, the validator right after NIO's request decoder. It handles no event itself.
-final class HTTPEdgeInstaller: RemovableChannelHandler {
+/// first, the validator right after NIO's request decoder. It passes every event on unread
+/// (NIO wants a handler to be inbound or outbound, hence the untyped `InboundIn`).
+final class HTTPEdgeInstaller: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Any
     private let timeouts: HTTPTimeouts
 
     init(timeouts: HTTPTimeouts) {

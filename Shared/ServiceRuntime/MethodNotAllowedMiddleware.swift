@@ -16,8 +16,6 @@ public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlew
     /// Methods that are tried for `Allow`.
     static var candidates: [HTTPRequest.Method] { [.get, .head, .post, .put, .patch, .delete, .options] }
 
-    @TaskLocal static var isProbing: Bool = false
-
     private let responder: LazyResponder<Context>
 
     /// `router` is the router this middleware is added to, first.
@@ -26,7 +24,7 @@ public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlew
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.isProbing {
+        if MethodProbe.isProbing {
             return Response(status: context.endpointPath == nil ? .notFound : .noContent)
         }
         let response = try await next(request, context)
@@ -34,16 +32,17 @@ public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlew
         let router = responder.get()
         var allowed: [String] = []
         for method in Self.candidates where method != request.method {
-            var probe = request
-            probe.method = method
+            var head = request.head
+            head.method = method
+            let probe = Request(head: head, body: .init(buffer: ByteBuffer()))
             var probeContext = context
             probeContext.coreContext.endpointPath = EndpointPath()  // the box is shared between copies
-            let answer = try await Self.$isProbing.withValue(true) { try await router.respond(to: probe, context: probeContext) }
+            let answer = try await MethodProbe.$isProbing.withValue(true) { try await router.respond(to: probe, context: probeContext) }
             if answer.status == .noContent { allowed.append(method.rawValue) }
         }
         guard !allowed.isEmpty else { return response }
         var refusal = try APIError.methodNotAllowed(allow: allowed).response(from: request, context: context)
-        for field in response.headers where field.name == RequestIDMiddleware<Context>.headerName { refusal.headers.append(field) }
+        refusal.headers[RequestIDMiddleware<Context>.headerName] = response.headers[RequestIDMiddleware<Context>.headerName]
         return refusal
     }
 
@@ -65,4 +64,9 @@ public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlew
             }
         }
     }
+}
+
+/// Whether the current task is replaying a request to learn which methods its path has.
+enum MethodProbe {
+    @TaskLocal static var isProbing: Bool = false
 }

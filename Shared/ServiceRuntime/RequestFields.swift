@@ -38,7 +38,7 @@ public struct RequestFields: Sendable {
             throw APIError.unsupportedMediaType
         }
         let value: Value
-        do {
+        do throws(JSONValueParser.Invalid) {
             value = try JSONValueParser.parse(bytes)
         } catch {
             throw APIError.badRequest(error.duplicateKey ? "The request body names a property twice." : "The request body is not valid JSON.")

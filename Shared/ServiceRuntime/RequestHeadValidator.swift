@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import PasswordlessCore
@@ -76,7 +77,7 @@ final class RequestHeadValidator: ChannelDuplexHandler, RemovableChannelHandler 
     /// Why this head must not be served, or nil.
     static func refusal(for head: HTTPRequestHead) -> APIError? {
         let hosts = head.headers["host"].count
-        if hosts > 1 || (hosts == 0 && head.version >= .http1_1) {
+        if hosts > 1 || (hosts == 0 && (head.version.major, head.version.minor) >= (1, 1)) {
             return .badRequest("The request must have exactly one Host header.")
         }
         let codings = head.headers["transfer-encoding"]
