@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 import RedisClient
 import Testing
@@ -78,12 +79,16 @@ struct HostileInputTests {
 
             // Bodies: only JSON and forms are read; duplicate keys are refused.
             let body = Self.startBody(tenant.clientID, phone: "+14155550100")
-            for type in ["text/plain", "text/plain;charset=UTF-8", "multipart/form-data; boundary=x", nil] {
+            for type in ["text/plain", "text/plain;charset=UTF-8", "multipart/form-data; boundary=x"] {
                 let reply = try await HTTPProbe.send(
-                    "POST", stack.gatewayURL + "/passwordless/start", body: Data(body.utf8), headers: type.map { ["Content-Type": $0] } ?? [:])
-                #expect(reply.status == 415, "Content-Type \(type ?? "none"): \(reply.status)")
+                    "POST", stack.gatewayURL + "/passwordless/start", body: Data(body.utf8), headers: ["Content-Type": type])
+                #expect(reply.status == 415, "Content-Type \(type): \(reply.status)")
                 #expect(reply.json?["error"] as? String == "unsupported_media_type")
             }
+            // No Content-Type at all (URLSession would add one, so over a raw socket).
+            let untyped = try RawHTTPSocket.exchange(
+                port: port, "POST /passwordless/start HTTP/1.1\r\n\(host)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            Self.expectJSONError(untyped, 415, "unsupported_media_type", "a body without Content-Type")
             let token = try await HTTPProbe.send(
                 "POST", stack.gatewayURL + "/oauth/token", body: Data(#"{"grant_type":"password"}"#.utf8), headers: ["Content-Type": "text/plain"])
             #expect(token.status == 415, "/oauth/token with text/plain: \(token.status)")
@@ -271,14 +276,15 @@ struct HostileInputTests {
 
             try await stack.query { client in
                 try await client.withConnection { connection in
-                    try await connection.query("BEGIN")
-                    try await connection.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+                    let logger = Logger(label: "hostile-input-test")
+                    try await connection.query("BEGIN", logger: logger)
+                    try await connection.query("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", logger: logger)
                     let results = await Self.startRepeatedly(stack, client: tenant.clientID, prefix: "+141555541", count: 2)
                     for (status, took) in results {
                         #expect(status == 503, "a new sign-in while users is locked: \(status)")
                         #expect(took < .seconds(4), "a new sign-in while users is locked took \(took)")
                     }
-                    try await connection.query("COMMIT")
+                    try await connection.query("COMMIT", logger: logger)
                 }
             }
             await Self.expectRecovers(stack, client: tenant.clientID, prefix: "+141555542")
