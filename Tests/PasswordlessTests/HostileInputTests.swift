@@ -121,8 +121,14 @@ struct HostileInputTests {
         try await PasswordlessStack.with(options) { stack in
             let port = Self.port(stack)
 
-            // Part of a request line, then nothing: closed after the head timeout, no answer.
+            // A connection that sends nothing at all.
             var started = ContinuousClock.now
+            let silent = try RawHTTPSocket(port: port)
+            #expect(silent.closesWithoutAnswer(within: .seconds(5)), "a silent connection was not closed")
+            #expect(ContinuousClock.now - started < .seconds(4))
+
+            // Part of a request line, then nothing: closed after the head timeout, no answer.
+            started = ContinuousClock.now
             let partial = try RawHTTPSocket(port: port)
             partial.send("GET /heal")
             #expect(partial.closesWithoutAnswer(within: .seconds(5)), "a partial request line was not closed")
