@@ -8,6 +8,9 @@ import PasswordlessCore
 /// `DEPENDENCY_TIMEOUT`; what they cannot bound is the wait for a pooled PostgreSQL connection
 /// while the server is unreachable (postgres-nio keeps such requests queued until its circuit
 /// breaker trips, a minute later). Cancelling the request ends that wait at once.
+///
+/// The clock starts once the body is in (it is read here, up to ``RequestFields/limit``): a
+/// client that sends its body slowly is bounded by `HTTP_BODY_TIMEOUT`, not by this.
 public struct DependencyDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     public let budget: Duration
 
@@ -16,7 +19,9 @@ public struct DependencyDeadlineMiddleware<Context: RequestContext>: RouterMiddl
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        try await withoutActuallyEscaping(next) { next in
+        var request = request
+        _ = try await request.collectBody(upTo: RequestFields.limit)
+        return try await withoutActuallyEscaping(next) { [request] next in
             // The group does not return before both children have, so `next` does not outlive this call.
             let handler = UncheckedHandler(run: next)
             return try await withThrowingTaskGroup(of: Response?.self) { group in
