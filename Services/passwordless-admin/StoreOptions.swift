@@ -28,16 +28,32 @@ struct StoreOptions: ParsableArguments {
         try ServiceConfiguration.masterKey(try settings())
     }
 
-    /// Runs `body` with a PostgreSQL client that is running for its duration.
+    /// How long the CLI waits for PostgreSQL to answer at all before saying it is unreachable
+    /// (postgres-nio alone would keep retrying for a minute).
+    static let reachTimeout: Duration = .seconds(6)
+
+    /// Runs `body` with a PostgreSQL client that is running for its duration. An unreachable
+    /// database, a duplicate and other database errors become one-line ``AdminError``s.
     func withPostgres<T: Sendable>(logger: Logger = .admin, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let database = try ServiceConfiguration.database(try settings())
         var backgroundLogger = logger
-        backgroundLogger.logLevel = .error  // the pool's start-up chatter is not for operators
-        let client = PostgresClient(configuration: try database.clientConfiguration(maximumConnections: 2), backgroundLogger: backgroundLogger)
+        backgroundLogger.logLevel = .critical  // the pool's connection chatter is not for operators; errors are reported below
+        let client = PostgresClient(
+            configuration: try database.clientConfiguration(maximumConnections: 2, connectTimeout: .seconds(5)), backgroundLogger: backgroundLogger)
+        let address = "\(database.host):\(database.port)"
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            return try await body(client)
+            do {
+                try await Deadline.run(within: Self.reachTimeout) { _ = try await client.query("SELECT 1") }
+            } catch {
+                throw error is DeadlineExceeded ? AdminError.unreachable(address) : AdminError.explain(error, address: address)
+            }
+            do {
+                return try await body(client)
+            } catch {
+                throw AdminError.explain(error, address: address)
+            }
         }
     }
 

@@ -13,7 +13,8 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
-    let router = ServiceRouter.make(readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: true)
+    let router = ServiceRouter.make(
+        readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: true, dependencyTimeout: configuration.dependencyTimeout)
     let settings = configuration.dispatcher
     let transport = CurlTransport(concurrency: settings.concurrency)
     let queue = DeliveryQueue(redis: dependencies.redis)

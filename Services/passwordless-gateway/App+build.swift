@@ -16,7 +16,7 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
     let router = ServiceRouter.make(
         readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
-        cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
+        dependencyTimeout: configuration.dependencyTimeout, cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
     let starter = LoginStarter(postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
     let hasher = CredentialHasher(masterKey: configuration.masterKey)
     let transport = CurlTransport(concurrency: 32)

@@ -16,7 +16,7 @@ func buildApplication(configuration: ServiceConfiguration, registry: PrometheusC
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
     let router = ServiceRouter.make(
         readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
-        cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
+        dependencyTimeout: configuration.dependencyTimeout, cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
     let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
     let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
     let signer = TokenSigner { tenantID in

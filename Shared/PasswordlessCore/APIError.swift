@@ -8,9 +8,10 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var statusCode: Int
     public var error: String
     public var errorDescription: String
-    /// Seconds a client should wait before trying again (sent as `Retry-After` with 429).
+    /// Seconds a client should wait before trying again (sent as `Retry-After` with 429 and 503).
     public var retryAfter: Int?
-    /// Further response headers the answer needs (`WWW-Authenticate` on a 401 of the token routes).
+    /// Further response headers the answer needs (`WWW-Authenticate` on a 401 of the token routes,
+    /// `Allow` on a 405).
     public var headers: [String: String]
 
     public init(status: Int, error: String, description: String, retryAfter: Int? = nil, headers: [String: String] = [:]) {
@@ -45,7 +46,18 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let internalError = APIError(
         status: 500, error: "server_error", description: "The server encountered an internal error. Please try again.")
 
-    /// 503 `temporarily_unavailable`: a dependency (PostgreSQL, Redis) did not answer.
+    /// 503 `temporarily_unavailable` with `Retry-After: 1`: a dependency (PostgreSQL, Redis) did
+    /// not answer, or not within `DEPENDENCY_TIMEOUT`.
     public static let unavailable = APIError(
-        status: 503, error: "temporarily_unavailable", description: "The service is temporarily unavailable. Please try again.")
+        status: 503, error: "temporarily_unavailable", description: "The service is temporarily unavailable. Please try again.", retryAfter: 1)
+
+    /// 405 `method_not_allowed`, with the methods the path does accept.
+    public static func methodNotAllowed(allow: [String]) -> APIError {
+        APIError(status: 405, error: "method_not_allowed", description: "Method Not Allowed", headers: ["Allow": allow.joined(separator: ", ")])
+    }
+
+    /// 415 `unsupported_media_type`: a body that is neither JSON nor a form.
+    public static let unsupportedMediaType = APIError(
+        status: 415, error: "unsupported_media_type",
+        description: "The request body must be application/json or application/x-www-form-urlencoded.")
 }

@@ -64,7 +64,14 @@ public struct DatabaseSettings: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The postgres-nio client configuration for these settings.
-    public func clientConfiguration(maximumConnections: Int = 20) throws -> PostgresClient.Configuration {
+    ///
+    /// With `statementTimeout`, every statement and every lock wait of the client's sessions
+    /// ends after that long (`statement_timeout` and `lock_timeout`, sent when connecting), and
+    /// connecting may take no longer either; services pass `DEPENDENCY_TIMEOUT`, the admin CLI
+    /// (whose migrations may run long) passes none.
+    public func clientConfiguration(
+        maximumConnections: Int = 20, statementTimeout: Duration? = nil, connectTimeout: Duration = .seconds(5)
+    ) throws -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch tlsMode {
         case .disable: tls = .disable
@@ -73,7 +80,11 @@ public struct DatabaseSettings: Sendable, Equatable, CustomStringConvertible {
         }
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = connectTimeout
+        if let statementTimeout {
+            let milliseconds = String(max(1, statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000))
+            configuration.options.additionalStartupParameters = [("statement_timeout", milliseconds), ("lock_timeout", milliseconds)]
+        }
         configuration.options.maximumConnections = maximumConnections
         return configuration
     }

@@ -78,7 +78,7 @@ public final class RedisClient: Service, Sendable {
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[RESPValue], RedisError>, Never>) in
-            let request = Request(commands: commands, continuation: continuation)
+            let request = Request(commands: commands, deadline: .now + configuration.commandTimeout, continuation: continuation)
             if !queue.enqueue(request) { request.finish(.failure(.clientClosed)) }
         }
         return try result.get()
@@ -108,6 +108,10 @@ public final class RedisClient: Service, Sendable {
     /// One pipeline waiting for its round trip.
     struct Request: Sendable {
         var commands: [RedisCommand]
+        /// When the caller stops waiting: the command timeout counts from the call, not from
+        /// the moment a worker takes the request, so a stalled server cannot make callers wait
+        /// for the batches queued before theirs.
+        var deadline: ContinuousClock.Instant
         var continuation: CheckedContinuation<Result<[RESPValue], RedisError>, Never>
 
         func finish(_ result: Result<[RESPValue], RedisError>) { continuation.resume(returning: result) }
@@ -118,14 +122,24 @@ public final class RedisClient: Service, Sendable {
     private static func work(queue: RequestQueue, configuration: RedisConfiguration, logger: Logger) {
         var connection: RedisConnection?
         defer { connection?.close() }
-        while let batch = queue.takeBatch(maximumCommands: maximumBatch) {
+        while let taken = queue.takeBatch(maximumCommands: maximumBatch) {
+            let now = ContinuousClock.now
+            var batch: [Request] = []
+            for request in taken {
+                if request.deadline > now { batch.append(request) } else { request.finish(.failure(.timeout)) }
+            }
+            guard let earliest = batch.map(\.deadline).min() else { continue }
+            // Only the time the earliest caller has left; the configured timeout when that is
+            // most of it (saves two system calls per round trip when nothing is queued up).
+            let remaining = max(now.duration(to: earliest), .milliseconds(1))  // 0 would mean no timeout at all
+            let timeout: Duration? = remaining < configuration.commandTimeout * 0.9 ? remaining : nil
             do throws(RedisError) {
                 if connection == nil || connection!.isBroken || connection!.peerHasClosed {
                     connection?.close()
                     connection = nil
                     connection = try RedisConnection(configuration: configuration)
                 }
-                let replies = try connection!.pipeline(batch.flatMap(\.commands))
+                let replies = try connection!.pipeline(batch.flatMap(\.commands), timeout: timeout)
                 var offset = 0
                 for request in batch {
                     request.finish(.success(Array(replies[offset..<(offset + request.commands.count)])))

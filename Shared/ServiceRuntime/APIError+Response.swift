@@ -6,7 +6,7 @@ import PasswordlessCore
 extension APIError: HTTPResponseError {
     public var status: HTTPResponse.Status { HTTPResponse.Status(code: statusCode) }
 
-    /// Auth0's body: `{"error": "...", "error_description": "..."}`, with `Retry-After` when set.
+    /// Auth0's body: `{"error": "...", "error_description": "..."}`, with `Retry-After` and `Allow` when set.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }

@@ -5,8 +5,9 @@ import PasswordlessCore
 /// Makes every failure leave the service in Auth0's error shape.
 ///
 /// ``APIError``s pass through as they are. Hummingbird's own errors (no such route, a body
-/// over the size limit, a body that does not decode) become the matching Auth0 error. Anything
-/// else is logged with the request id and answered with a generic 500, so internal details
+/// over the size limit, a body that does not decode) become the matching Auth0 error. PostgreSQL
+/// or Redis down or slower than `DEPENDENCY_TIMEOUT` is 503 `temporarily_unavailable` with
+/// `Retry-After` (see ``DependencyFailure``). Anything else is logged with the request id and answered with a generic 500, so internal details
 /// never reach a client.
 public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
@@ -21,6 +22,9 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             throw APIError(status: Int(error.status.code), error: Self.code(for: error.status), description: error.status.reasonPhrase)
         } catch is CancellationError {
+            throw APIError.unavailable
+        } catch where DependencyFailure.isUnavailable(error) {
+            context.logger.warning("dependency unavailable", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError.unavailable
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])

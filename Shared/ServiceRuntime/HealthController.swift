@@ -47,17 +47,10 @@ public struct HealthController<Context: RequestContext>: Sendable {
 
     private static func outcome(of check: ReadinessCheck, within timeout: Duration) async -> String {
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await check.check() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw ReadinessTimeout()
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            // Not a task group: that would wait for a check stuck on a socket to give up by itself.
+            try await Deadline.run(within: timeout) { try await check.check() }
             return "ok"
-        } catch is ReadinessTimeout {
+        } catch is DeadlineExceeded {
             return "no answer within \(timeout)"
         } catch let error as RedisError {
             return error.description
@@ -67,8 +60,6 @@ public struct HealthController<Context: RequestContext>: Sendable {
             return "unavailable"
         }
     }
-
-    private struct ReadinessTimeout: Error {}
 
     static func json(_ status: HTTPResponse.Status, _ body: [String: any Sendable]) -> Response {
         (try? JSONResponse.make(status, object: body, headers: [.cacheControl: "no-store"])) ?? Response(status: .internalServerError)

@@ -7,7 +7,12 @@ struct JSONValueParser {
     /// Nesting deeper than this is refused (no request needs more than a few levels).
     static let maximumDepth = 32
 
-    struct Invalid: Error {}
+    /// The text is not exactly one JSON value, or (``duplicateKey``) an object names a
+    /// property twice: RFC 8259 leaves that undefined, and parsers that disagree on which one
+    /// wins let a body mean two things, so it is refused rather than resolved.
+    struct Invalid: Error {
+        var duplicateKey = false
+    }
 
     private let bytes: [UInt8]
     private var index = 0
@@ -47,6 +52,7 @@ struct JSONValueParser {
                 let key = try string()
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
+                guard object[key] == nil else { throw Invalid(duplicateKey: true) }
                 object[key] = try value(depth: depth + 1)
                 skipWhitespace()
                 guard index < bytes.count else { throw Invalid() }

@@ -21,20 +21,35 @@ public struct RequestFields: Sendable {
         self.values = values
     }
 
-    /// Reads and parses the body; 400 `bad.request` when it is neither a JSON object nor a form.
+    /// Reads and parses the body; 400 `bad.request` when it is not a JSON object (or names a
+    /// property twice), 415 when it is neither JSON nor a form.
+    ///
+    /// Only `application/json` (and `…+json`) is read as JSON: a body a web page can send
+    /// without a CORS preflight (`text/plain`, no type at all) is refused, never parsed.
     public static func parse(_ request: Request) async throws -> RequestFields {
         var body = try await request.body.collect(upTo: limit)
         let bytes = body.readBytes(length: body.readableBytes) ?? []
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+        let mediaType = request.headers[.contentType].map(Self.mediaType) ?? ""
+        if mediaType == "application/x-www-form-urlencoded" {
             return RequestFields(values: form(String(decoding: bytes, as: UTF8.self)))
         }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return RequestFields(values: [:]) }
-        guard let value = try? JSONValueParser.parse(bytes) else {
-            throw APIError.badRequest("The request body is not valid JSON.")
+        guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
+            throw APIError.unsupportedMediaType
+        }
+        let value: Value
+        do throws(JSONValueParser.Invalid) {
+            value = try JSONValueParser.parse(bytes)
+        } catch {
+            throw APIError.badRequest(error.duplicateKey ? "The request body names a property twice." : "The request body is not valid JSON.")
         }
         guard case .object(let values) = value else { throw APIError.badRequest("The request body must be a JSON object.") }
         return RequestFields(values: values)
+    }
+
+    /// `Application/JSON; charset=utf-8` → `application/json`.
+    static func mediaType(_ contentType: String) -> String {
+        String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// 400 `bad.request` naming the first property not in `allowed`.

@@ -25,6 +25,11 @@ public struct ServiceConfiguration: Sendable {
     /// Proxies whose `auth0-forwarded-for` / `X-Forwarded-For` headers name the client.
     public var trustedProxies: [IPNetwork] = []
     public var dispatcher = DispatcherSettings()
+    /// How long one Redis or PostgreSQL call may take (`DEPENDENCY_TIMEOUT`); past it, the
+    /// request answers 503 `temporarily_unavailable`.
+    public var dependencyTimeout: Duration = .seconds(2)
+    /// How long a client may take to send a request, and to keep an idle connection.
+    public var httpTimeouts = HTTPTimeouts()
 
     public init(
         database: DatabaseSettings, redis: RedisConfiguration, masterKey: MasterKey, host: String = "0.0.0.0", port: Int,
@@ -74,6 +79,11 @@ public struct ServiceConfiguration: Sendable {
             retryCap: .seconds(try settings.integer(.dispatcherRetryCap, in: 1...3600, default: 60)),
             heartbeatTTL: .seconds(try settings.integer(.dispatcherHeartbeatTTL, in: 2...3600, default: 15)),
             shutdownGrace: .seconds(try settings.integer(.dispatcherShutdownGrace, in: 0...600, default: 10)))
+        dependencyTimeout = try settings.seconds(.dependencyTimeout, in: 0.1...60, default: .seconds(2))
+        httpTimeouts = HTTPTimeouts(
+            head: try settings.seconds(.httpHeadTimeout, in: 0.1...3600, default: .seconds(10)),
+            body: try settings.seconds(.httpBodyTimeout, in: 0.1...3600, default: .seconds(30)),
+            idle: try settings.seconds(.httpIdleTimeout, in: 0.1...3600, default: .seconds(60)))
     }
 
     /// `PASSWORDLESS_PREVIOUS_MASTER_KEYS`, decoded.

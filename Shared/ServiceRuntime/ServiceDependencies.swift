@@ -14,9 +14,14 @@ public struct ServiceDependencies: Sendable {
 
     public init(configuration: ServiceConfiguration, logger: Logger) throws {
         self.postgres = PostgresClient(
-            configuration: try configuration.database.clientConfiguration(maximumConnections: configuration.databasePoolSize),
+            configuration: try configuration.database.clientConfiguration(
+                maximumConnections: configuration.databasePoolSize, statementTimeout: configuration.dependencyTimeout,
+                connectTimeout: configuration.dependencyTimeout),
             backgroundLogger: logger)
-        self.redis = RedisClient(configuration: configuration.redis, logger: logger)
+        var redis = configuration.redis
+        redis.commandTimeout = configuration.dependencyTimeout
+        redis.connectTimeout = configuration.dependencyTimeout
+        self.redis = RedisClient(configuration: redis, logger: logger)
         self.logger = logger
     }
 

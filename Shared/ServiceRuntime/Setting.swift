@@ -20,6 +20,10 @@ public enum Setting: String, Sendable, CaseIterable {
     case dispatcherRetryCap = "DISPATCHER_RETRY_CAP"
     case dispatcherHeartbeatTTL = "DISPATCHER_HEARTBEAT_TTL"
     case dispatcherShutdownGrace = "DISPATCHER_SHUTDOWN_GRACE"
+    case dependencyTimeout = "DEPENDENCY_TIMEOUT"
+    case httpHeadTimeout = "HTTP_HEAD_TIMEOUT"
+    case httpBodyTimeout = "HTTP_BODY_TIMEOUT"
+    case httpIdleTimeout = "HTTP_IDLE_TIMEOUT"
 
     /// The environment variable's name.
     public var environmentName: String { rawValue }
@@ -48,6 +52,10 @@ public enum Setting: String, Sendable, CaseIterable {
         case .dispatcherRetryCap: "longest wait between two attempts, seconds (default 60)"
         case .dispatcherHeartbeatTTL: "seconds after a dispatcher's last heartbeat before its jobs are reaped (default 15)"
         case .dispatcherShutdownGrace: "seconds a stopping dispatcher waits for deliveries in flight (default 10)"
+        case .dependencyTimeout: "seconds one Redis or PostgreSQL call may take before the request answers 503 (default 2)"
+        case .httpHeadTimeout: "seconds a request's head may take to arrive (default 10)"
+        case .httpBodyTimeout: "seconds a request's body may take to arrive after its head (default 30)"
+        case .httpIdleTimeout: "seconds a keep-alive connection may sit idle between requests (default 60)"
         }
     }
 }

@@ -53,6 +53,16 @@ public struct SettingValues: Sendable, Equatable {
         return value
     }
 
+    /// The value as a duration in seconds (decimals allowed, `0.5`) within `range`, or
+    /// `defaultValue` when unset.
+    public func seconds(_ setting: Setting, in range: ClosedRange<Double>, default defaultValue: Duration) throws(ConfigurationError) -> Duration {
+        guard let text = values[setting] else { return defaultValue }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw ConfigurationError(setting.environmentName, "must be a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return .milliseconds(Int64((value * 1000).rounded()))
+    }
+
     /// The `--help` text for an executable.
     public static func usage(for kind: ServiceKind, settings: [Setting] = Setting.allCases) -> String {
         var text = "usage: \(kind.executableName) [flags]\n\nEach flag overrides the environment variable beside it.\n\n"

@@ -44,6 +44,20 @@ struct ConfigurationTests {
         #expect(configuration.logFormat == .text)
     }
 
+    @Test func dependencyAndClientTimeoutsHaveDefaultsFlagsAndOneLineErrors() throws {
+        let defaults = try load(Self.good)
+        #expect(defaults.dependencyTimeout == .seconds(2))
+        #expect(defaults.httpTimeouts == HTTPTimeouts(head: .seconds(10), body: .seconds(30), idle: .seconds(60)))
+        var environment = Self.good
+        environment["DEPENDENCY_TIMEOUT"] = "5"
+        environment["HTTP_IDLE_TIMEOUT"] = "90"
+        let set = try load(environment, ["--dependency-timeout", "0.5", "--http-head-timeout=3", "--http-body-timeout", "7"])
+        #expect(set.dependencyTimeout == .milliseconds(500))
+        #expect(set.httpTimeouts == HTTPTimeouts(head: .seconds(3), body: .seconds(7), idle: .seconds(90)))
+        #expect(problem(Self.good, ["--dependency-timeout", "soon"])?.description == "DEPENDENCY_TIMEOUT: must be a number of seconds from 0.1 to 60.0")
+        #expect(problem(Self.good, ["--http-head-timeout", "0"])?.setting == "HTTP_HEAD_TIMEOUT")
+    }
+
     @Test func eachServiceHasItsOwnDefaultPort() throws {
         #expect(try load(Self.good, kind: .gateway).port == 8080)
         #expect(try load(Self.good, kind: .token).port == 8081)

@@ -21,6 +21,11 @@ public struct UserRepository: Sendable {
     ///
     /// `verified` marks a user this call creates as having proven its email or number (the
     /// management API's `email_verified`/`phone_verified`); an existing user is left as it is.
+    ///
+    /// When two callers create the same user at once, the loser's insert waits for the winner's
+    /// row and then does nothing, but its lookup runs on the statement's snapshot, taken before
+    /// that row was committed, so the statement returns no row. Running it again (a new
+    /// snapshot) finds the committed row; the fast path stays one statement.
     public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String, verified: Bool = false) async throws
         -> (user: User, created: Bool)
     {
@@ -29,11 +34,13 @@ public struct UserRepository: Sendable {
         let statement = FindOrCreateUser(
             id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email, phoneNumber: phone,
             emailVerified: verified && email != nil, phoneVerified: verified && phone != nil)
-        for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
-            let user = User(
-                id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
-                phoneVerified: phoneVerified)
-            return (user, created)
+        for _ in 0..<3 {
+            for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
+                let user = User(
+                    id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
+                    phoneVerified: phoneVerified)
+                return (user, created)
+            }
         }
         throw StorageError.unexpected("the user upsert returned no row")
     }
