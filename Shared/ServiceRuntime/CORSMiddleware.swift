@@ -28,7 +28,14 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let origin = request.headers[.origin], Self.applies(to: request.uri.path) else {
             return try await next(request, context)
         }
-        let allowed = try await isKnownOrigin(origin)
+        let allowed: Bool
+        do {
+            allowed = try await isKnownOrigin(origin)
+        } catch {
+            // This runs outside the error middleware: answer in Auth0's shape here.
+            context.logger.warning("web origins unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            throw APIError.unavailable
+        }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
             guard allowed else {
                 throw APIError(status: 403, error: "access_denied", description: "Origin \(APIError.echo(origin)) is not allowed.")
