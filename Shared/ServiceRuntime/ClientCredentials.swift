@@ -27,7 +27,8 @@ public struct ClientCredentials: Sendable, Equatable {
     /// a way no client should (the caller turns it into its route's error).
     public static func read(_ request: Request, fields: RequestFields) throws -> ClientCredentials {
         let bodyID = try fields.string("client_id")
-        let bodySecret = try fields.string("client_secret")
+        // An empty secret is no secret (some SDKs send `client_secret: ""` for public clients).
+        let bodySecret = try fields.string("client_secret").flatMap { $0.isEmpty ? nil : $0 }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic ") else {
             return ClientCredentials(clientID: bodyID, secret: bodySecret, method: bodySecret == nil ? .none : .post)
         }
@@ -36,7 +37,7 @@ public struct ClientCredentials: Sendable, Equatable {
         }
         if bodySecret != nil { throw Malformed("Use one client authentication method: client_secret in the body or HTTP Basic, not both.") }
         if let bodyID, bodyID != basicID { throw Malformed("The client_id in the body differs from the one in the Authorization header.") }
-        return ClientCredentials(clientID: basicID, secret: basicSecret, method: .basic)
+        return ClientCredentials(clientID: basicID, secret: basicSecret.isEmpty ? nil : basicSecret, method: .basic)
     }
 
     /// `base64(urlencode(id) ":" urlencode(secret))` → (id, secret).
