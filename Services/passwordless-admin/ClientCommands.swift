@@ -94,6 +94,13 @@ struct ClientCommand: AsyncParsableCommand {
         ]
     }
 
+    /// Prints a client with the secret that was just made for it (none: printed as ``fields(_:tenant:)``).
+    static func printCreated(_ client: Client, tenant: String, secret: String?, json: Bool) {
+        var fields: Output.Fields = Self.fields(client, tenant: tenant).map { (key: $0.key, value: $0.value) }
+        fields.insert((key: "client_secret", value: secret), at: 1)
+        Output.print(fields, json: json)
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register an application. A confidential client's secret is printed once, here.")
@@ -124,12 +131,7 @@ struct ClientCommand: AsyncParsableCommand {
                 try await ClientCommand.ensureTenantKey(for: application, tenant: tenant, client: client, box: box)
                 return tenant.name
             }
-            Output.print(
-                [
-                    "client_id": created.clientID, "client_secret": clientSecret, "name": created.name, "tenant": tenantName,
-                    "type": created.kind.rawValue, "jwt_alg": created.signingAlgorithm.rawValue, "callbacks": created.callbacks,
-                    "web_origins": created.webOrigins, "grant_types": created.grantTypes.map(\.rawValue),
-                ], json: json)
+            ClientCommand.printCreated(created, tenant: tenantName, secret: clientSecret, json: json)
         }
     }
 
@@ -195,9 +197,7 @@ struct ClientCommand: AsyncParsableCommand {
                 try await ClientCommand.ensureTenantKey(for: client, tenant: tenant, client: postgres, box: box)
                 return (client, tenant.name, secret)
             }
-            var fields: Output.Fields = ClientCommand.fields(updated, tenant: tenant).map { (key: $0.key, value: $0.value) }
-            fields.insert((key: "client_secret", value: secret), at: 1)
-            Output.print(fields, json: json)
+            ClientCommand.printCreated(updated, tenant: tenant, secret: secret, json: json)
         }
     }
 
