@@ -50,75 +50,77 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
-        // Shared libraries
+        // Domain and storage
         .target(
             name: "PasswordlessCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Shared/PasswordlessCore",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "RedisClient",
-            dependencies: [
-                "CHiredis",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Shared/RedisClient",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PasswordlessStorage",
             dependencies: [
                 "PasswordlessCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Shared/PasswordlessStorage",
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "DeliveryTransport",
+            name: "RedisClient",
             dependencies: [
-                "CCurl",
+                "CHiredis",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            path: "Shared/DeliveryTransport",
+            path: "Shared/RedisClient",
             swiftSettings: swiftSettings
         ),
+
+        // Features
         .target(
-            name: "PasswordlessFlow",
+            name: "TenantDirectory",
             dependencies: [
                 "PasswordlessCore",
                 "PasswordlessStorage",
-                "RedisClient",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Shared/PasswordlessFlow",
+            path: "Shared/TenantDirectory",
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "Delivery",
+            name: "LoginCodes",
+            dependencies: [
+                "JobQueue",
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "RedisClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Shared/LoginCodes",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "JobQueue",
             dependencies: [
                 "PasswordlessCore",
-                "DeliveryTransport",
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "RedisClient",
             ],
-            path: "Shared/Delivery",
+            path: "Shared/JobQueue",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -126,14 +128,38 @@ let package = Package(
             dependencies: [
                 "COpenSSL",
                 "PasswordlessCore",
+                "RedisClient",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Shared/Tokens",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "DeliveryTransport",
+            dependencies: [
+                "CCurl",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/DeliveryTransport",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "DeliveryTransport",
+                "PasswordlessCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Shared/Delivery",
+            swiftSettings: swiftSettings
+        ),
+
+        // Service plumbing
         .target(
             name: "Observability",
             dependencies: [
@@ -145,31 +171,112 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "ServiceRuntime",
+            name: "ServiceSettings",
             dependencies: [
+                "Observability",
                 "PasswordlessCore",
                 "PasswordlessStorage",
                 "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/ServiceSettings",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTTPService",
+            dependencies: [
                 "Observability",
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "RedisClient",
+                "ServiceSettings",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Shared/ServiceRuntime",
+            path: "Shared/HTTPService",
             swiftSettings: swiftSettings
         ),
 
-        // Executables
+        // The services: each one's routes, controllers and builder, in a library its tests import
+        .target(
+            name: "GatewayApp",
+            dependencies: [
+                "DeliveryTransport",
+                "HTTPService",
+                "LoginCodes",
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "ServiceSettings",
+                "TenantDirectory",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/GatewayApp",
+            resources: [.embedInCode("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TokenApp",
+            dependencies: [
+                "HTTPService",
+                "LoginCodes",
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "ServiceSettings",
+                "TenantDirectory",
+                "Tokens",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Services/TokenApp",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "DispatcherApp",
+            dependencies: [
+                "Delivery",
+                "DeliveryTransport",
+                "HTTPService",
+                "JobQueue",
+                "PasswordlessCore",
+                "RedisClient",
+                "ServiceSettings",
+                "TenantDirectory",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Services/DispatcherApp",
+            swiftSettings: swiftSettings
+        ),
+
+        // Executables: `main` only, but for the admin CLI
         .executableTarget(
             name: "passwordless-gateway",
             dependencies: [
-                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Metrics", package: "swift-metrics"), "ServiceRuntime",
-                "PasswordlessFlow", "DeliveryTransport",
+                "GatewayApp",
+                "HTTPService",
             ],
             path: "Services/passwordless-gateway",
             swiftSettings: swiftSettings
@@ -177,8 +284,8 @@ let package = Package(
         .executableTarget(
             name: "passwordless-token",
             dependencies: [
-                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Metrics", package: "swift-metrics"), "ServiceRuntime",
-                "PasswordlessFlow", "Tokens",
+                "HTTPService",
+                "TokenApp",
             ],
             path: "Services/passwordless-token",
             swiftSettings: swiftSettings
@@ -186,7 +293,8 @@ let package = Package(
         .executableTarget(
             name: "passwordless-dispatcher",
             dependencies: [
-                "ServiceRuntime", "PasswordlessFlow", "Delivery", "DeliveryTransport", .product(name: "Metrics", package: "swift-metrics"),
+                "DispatcherApp",
+                "HTTPService",
             ],
             path: "Services/passwordless-dispatcher",
             swiftSettings: swiftSettings
@@ -194,10 +302,15 @@ let package = Package(
         .executableTarget(
             name: "passwordless-admin",
             dependencies: [
-                "ServiceRuntime",
+                "HTTPService",
+                "JobQueue",
+                "PasswordlessCore",
+                "PasswordlessStorage",
+                "RedisClient",
+                "ServiceSettings",
                 "Tokens",
-                "PasswordlessFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Services/passwordless-admin",
@@ -208,19 +321,24 @@ let package = Package(
         .executableTarget(
             name: "passwordless-bench",
             dependencies: [
+                "JobQueue",
+                "LoginCodes",
                 "PasswordlessCore",
                 "PasswordlessStorage",
-                "PasswordlessFlow",
                 "RedisClient",
+                "TenantDirectory",
                 "Tokens",
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/Benchmark",
             swiftSettings: swiftSettings
@@ -229,17 +347,20 @@ let package = Package(
         .testTarget(
             name: "PasswordlessTests",
             dependencies: [
+                "DeliveryTransport",
+                "HTTPService",
+                "JobQueue",
+                "LoginCodes",
                 "PasswordlessCore",
                 "PasswordlessStorage",
                 "RedisClient",
-                "DeliveryTransport",
-                "Observability",
-                "ServiceRuntime",
+                "ServiceSettings",
                 "Tokens",
-                "PasswordlessFlow",
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/PasswordlessTests",

@@ -5,7 +5,7 @@ environment variables, Redis keys and metric names. Run by the test suite:
 
     python3 deploy/check.py [--bin-dir DIR]
 
-The truth is read from the Swift sources: settings from Shared/ServiceRuntime/Setting.swift,
+The truth is read from the Swift sources: settings from Shared/ServiceSettings/Setting.swift,
 ports from ServiceKind.swift (`defaultPort`, and `defaultMetricsPort`: where a service has one,
 /metrics is served there and not on PORT; the dispatcher's metrics port is its PORT), metric names
 from every `label: "passwordless_…"`, the pending list's key from RedisKeys.swift. Metrics ports
@@ -59,8 +59,8 @@ def service_ports(body):
     return {m[0]: int(m[1]) for m in re.findall(r"case \.(gateway|token|dispatcher): (\d+)", body)}
 
 
-settings = set(re.findall(r'case \w+ = "([A-Z_]+)"', read("Shared/ServiceRuntime/Setting.swift")))
-service_kind = read("Shared/ServiceRuntime/ServiceKind.swift")
+settings = set(re.findall(r'case \w+ = "([A-Z_]+)"', read("Shared/ServiceSettings/Setting.swift")))
+service_kind = read("Shared/ServiceSettings/ServiceKind.swift")
 ports = service_ports(swift_property(service_kind, "defaultPort"))
 own_metrics_ports = service_ports(swift_property(service_kind, "defaultMetricsPort"))
 # Where /metrics is served: the service's own metrics port, else (the dispatcher) its only port.
@@ -71,7 +71,7 @@ metrics = set()
 for path in glob.glob(os.path.join(ROOT, "Services", "**", "*.swift"), recursive=True) + glob.glob(
         os.path.join(ROOT, "Shared", "**", "*.swift"), recursive=True):
     metrics |= set(re.findall(r'label: "(passwordless_[a-z_]+)"', open(path, encoding="utf-8").read()))
-pending_key = re.search(r'static let pending = "([^"]+)"', read("Shared/PasswordlessFlow/RedisKeys.swift")).group(1)
+pending_key = re.search(r'static let pending = "([^"]+)"', read("Shared/JobQueue/RedisKeys+Queue.swift")).group(1)
 check(settings >= {"DATABASE_URL", "REDIS_URL", "PASSWORDLESS_MASTER_KEY", "PORT"}, "settings could not be read from Setting.swift")
 check(ports == {"gateway": 8080, "token": 8081, "dispatcher": 8082}, f"ports could not be read from ServiceKind.swift: {ports}")
 check(set(own_metrics_ports) == {"gateway", "token"} and not set(own_metrics_ports.values()) & set(ports.values()),

@@ -1,5 +1,5 @@
+import HTTPService
 import PostgresNIO
-import ServiceRuntime
 
 /// A failure told to the operator as one line that names the problem (ArgumentParser prints it
 /// after `Error:` and exits with status 1), instead of postgres-nio's deliberately vague text.

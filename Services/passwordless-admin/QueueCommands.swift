@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import PasswordlessFlow
+import JobQueue
 import RedisClient
 
 /// `passwordless-admin queue stats [--json] [--watch]`.

@@ -5,7 +5,7 @@ import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
 import RedisClient
-import ServiceRuntime
+import ServiceSettings
 
 /// The connection flags every admin command accepts; unset flags fall back to the environment.
 struct StoreOptions: ParsableArguments {

@@ -1,3 +1,4 @@
-import ServiceRuntime
+import DispatcherApp
+import HTTPService
 
 await ServiceLauncher.run(.dispatcher, build: buildApplication)

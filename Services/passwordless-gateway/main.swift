@@ -1,3 +1,4 @@
-import ServiceRuntime
+import GatewayApp
+import HTTPService
 
 await ServiceLauncher.run(.gateway, build: buildApplication)

@@ -1,3 +1,4 @@
-import ServiceRuntime
+import TokenApp
+import HTTPService
 
 await ServiceLauncher.run(.token, build: buildApplication)

@@ -2,14 +2,16 @@ import ArgumentParser
 import Crypto
 import Foundation
 import Hummingbird
+import JobQueue
+import LoginCodes
 import NIOCore
 import NIOPosix
 import PasswordlessCore
-import PasswordlessFlow
 import PasswordlessStorage
 import PostgresNIO
 import RedisClient
 import ServiceLifecycle
+import TenantDirectory
 
 /// `passwordless-bench`: starts the release build of every service against a PostgreSQL and a
 /// Redis of its own, drives each with load, measures the raw limits it is compared with in the
@@ -345,7 +347,7 @@ struct Run {
                         for index in stride(from: range.lowerBound + lane, to: range.upperBound, by: 32) {
                             let userID = String(Insecure.MD5.hash(data: Data("seed\(index)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(24))
                             try await codes.issue(
-                                code: "424242", connection: connection, recipient: Self.seededPhone(index), userID: userID, ttlSeconds: 3600, job: nil)
+                                code: "424242", connection: connection, recipient: Recipient(Self.seededPhone(index), strategy: .sms)!, userID: userID, ttlSeconds: 3600, job: nil)
                         }
                     }
                 }

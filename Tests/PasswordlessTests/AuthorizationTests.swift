@@ -1,7 +1,8 @@
 import Foundation
+import HTTPService
 import JWTKit
+import LoginCodes
 import PasswordlessCore
-import PasswordlessFlow
 import PostgresNIO
 import RedisClient
 import Testing

@@ -2,7 +2,7 @@ import Logging
 import PasswordlessCore
 import PasswordlessStorage
 import RedisClient
-import ServiceRuntime
+import ServiceSettings
 import Testing
 
 @Suite("Configuration")

@@ -1,5 +1,5 @@
 import Foundation
-import PasswordlessFlow
+import JobQueue
 import RedisClient
 import Testing
 

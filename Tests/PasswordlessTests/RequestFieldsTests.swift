@@ -1,8 +1,8 @@
 import Foundation
+import HTTPService
 import HTTPTypes
 import Hummingbird
 import PasswordlessCore
-import ServiceRuntime
 import Testing
 
 /// Request bodies: the hand-written JSON reader accepts what RFC 8259 allows and refuses the rest

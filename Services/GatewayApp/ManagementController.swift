@@ -1,0 +1,150 @@
+import Foundation
+import HTTPService
+import HTTPTypes
+import Hummingbird
+import LoginCodes
+import PasswordlessCore
+import PasswordlessStorage
+import PostgresNIO
+import TenantDirectory
+
+/// The user-management calls: the seed's `POST /api/users` (registers the user and sends the
+/// code) and `POST /api/v2/users` (creates without sending), which need a management token
+/// (`passwordless-admin token create`) with `create:users`; `GET /api/v2/users/{id}` and
+/// `GET /api/v2/users-by-email`, which need `read:users`.
+struct ManagementController {
+    let directory: Directory
+    let starter: LoginStarter
+    let users: UserRepository
+    let tokens: ManagementTokenRepository
+    let hasher: CredentialHasher
+    private let tokenCache = TTLCache<String, ManagementToken>(ttl: .seconds(10))
+
+    init(directory: Directory, starter: LoginStarter, postgres: PostgresClient, hasher: CredentialHasher, logger: Logger) {
+        self.directory = directory
+        self.starter = starter
+        self.users = UserRepository(client: postgres, logger: logger)
+        self.tokens = ManagementTokenRepository(client: postgres, logger: logger)
+        self.hasher = hasher
+    }
+
+    static let allowed: Set<String> = ["connection", "email", "phone_number", "email_verified", "phone_verified", "verify_email"]
+
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
+        router.post("/api/users") { request, context in try await register(request, context: context, send: true) }
+        router.post("/api/v2/users") { request, context in try await register(request, context: context, send: false) }
+        router.get("/api/v2/users/:id") { request, context in try await show(request, context: context) }
+        router.get("/api/v2/users-by-email") { request, context in try await byEmail(request, context: context) }
+    }
+
+    /// `GET /api/v2/users/{id}`: `{id}` is the user's `sub` (`sms|5f85…`) or its bare id.
+    func show(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let tenant = try await authorize(request, scope: "read:users")
+        let raw = context.parameters.get("id") ?? ""
+        let reference = raw.removingPercentEncoding ?? raw
+        let id = reference.split(separator: "|", maxSplits: 1).last.map(String.init) ?? reference
+        guard let user = try await users.find(id: id), user.tenantID == tenant.id,
+            let connection = try await directory.connection(id: user.connectionID),
+            !reference.contains("|") || reference.hasPrefix(connection.name + "|")
+        else {
+            throw APIError(status: 404, error: "inexistent_user", description: "The user does not exist.")
+        }
+        return try JSONResponse.make(object: Self.body(user, connection: connection))
+    }
+
+    /// `GET /api/v2/users-by-email?email=…`: every user of the tenant with that address.
+    func byEmail(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let tenant = try await authorize(request, scope: "read:users")
+        guard let text = request.uri.queryParameters.get("email") else {
+            throw APIError.badRequest("Missing required query parameter: email")
+        }
+        guard let address = EmailAddress(text) else { throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.") }
+        var bodies: [[String: Any]] = []
+        for user in try await users.find(tenantID: tenant.id, email: address.address) {
+            guard let connection = try await directory.connection(id: user.connectionID) else { continue }
+            bodies.append(Self.body(user, connection: connection))
+        }
+        return try JSONResponse.make(array: bodies)
+    }
+
+    func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> Response {
+        let tenant = try await authorize(request, scope: "create:users")
+        let fields = try await RequestFields.parse(request)
+        try fields.rejectUnknown(allowed: Self.allowed)
+        guard let name = try fields.string("connection") else {
+            throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
+        }
+        guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
+            throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
+        }
+        let recipient = try Recipient.parse(strategy: connection.strategy, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
+        let emailVerified = try fields.bool("email_verified")
+        let phoneVerified = try fields.bool("phone_verified")
+        _ = try fields.bool("verify_email")
+        // Auth0 lets the management API vouch for the address it registers.
+        let verified = (connection.strategy == .email ? emailVerified : phoneVerified) ?? false
+
+        let user: User
+        let status: HTTPResponse.Status
+        if send {
+            let started: LoginStarter.Started
+            do {
+                started = try await starter.start(
+                    tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name, language: nil,
+                    clientIP: nil, signupAllowed: true, verified: verified)
+            } catch let refusal as LoginStarter.Refusal {
+                throw refusal.apiError
+            }
+            context.logger.info(
+                "code requested", metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
+            (user, status) = (started.user, .ok)
+        } else {
+            let (found, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient.normalized, verified: verified)
+            guard created else { throw APIError(status: 409, error: "Conflict", description: "The user already exists.") }
+            (user, status) = (found, .created)
+        }
+        return try JSONResponse.make(status, object: Self.body(user, connection: connection))
+    }
+
+    /// Auth0's user object, as far as this service keeps one.
+    static func body(_ user: User, connection: Connection) -> [String: Any] {
+        var body: [String: Any] = [
+            "_id": user.id, "user_id": "\(connection.name)|\(user.id)", "connection": connection.name,
+            "email_verified": user.emailVerified,
+            "identities": [["connection": connection.name, "provider": connection.strategy.rawValue, "user_id": user.id, "isSocial": false]],
+        ]
+        switch connection.strategy {
+        case .sms:
+            body["phone_number"] = user.phoneNumber
+            body["phone_verified"] = user.phoneVerified
+        case .email:
+            body["email"] = user.email
+        }
+        return body
+    }
+
+    /// The tenant of the request's management token, if it has `scope`; 401 or 403 otherwise.
+    func authorize(_ request: Request, scope: String) async throws -> Tenant {
+        let header = request.headers[.authorization] ?? ""
+        guard header.lowercased().hasPrefix("bearer "), case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty
+        else {
+            throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
+        }
+        let digest = hasher.digest(token)
+        let key = Hex.encode(digest)
+        guard let record = try await tokenCache.value(for: key, load: { try await tokens.find(digest: digest) }),
+            let tenant = try await directory.tenant(id: record.tenantID)
+        else {
+            throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
+        }
+        if let host = request.head.authority, let byHost = try await directory.resolveTenant(host: host, client: nil), byHost.id != tenant.id,
+            try await directory.allTenants().count > 1
+        {
+            throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
+        }
+        guard record.scopes.contains(scope) else {
+            throw APIError(status: 403, error: "insufficient_scope", description: "Insufficient scope, expected: \(scope)")
+        }
+        return tenant
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import HTTPService
+import HTTPTypes
+import Hummingbird
+import Logging
+import LoginCodes
+import Metrics
+import PasswordlessCore
+import TenantDirectory
+
+/// `POST /passwordless/start`: Auth0's call that sends a code.
+struct StartController {
+    let directory: Directory
+    let starter: LoginStarter
+    let hasher: CredentialHasher
+    let clientAddress: ClientAddress
+
+    static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
+
+    /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
+    /// ``CodeRequestOutcome``. Served on the metrics port only: `not_sent` tells who exists.
+    static func codesRequested(_ strategy: Connection.Strategy, outcome: CodeRequestOutcome) {
+        Counter(label: "passwordless_codes_requested_total", dimensions: [("strategy", strategy.rawValue), ("outcome", outcome.rawValue)])
+            .increment()
+    }
+
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
+        router.post("/passwordless/start") { request, context in try await start(request, context: context) }
+    }
+
+    func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let fields = try await RequestFields.parse(request)
+        try fields.rejectUnknown(allowed: Self.allowed)
+        let credentials: ClientCredentials
+        do {
+            credentials = try ClientCredentials.read(request, fields: fields)
+        } catch let malformed as ClientCredentials.Malformed {
+            throw APIError.badRequest(malformed.description)
+        }
+        guard let clientID = credentials.clientID, !clientID.isEmpty else {
+            throw APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
+        }
+        guard let client = try await directory.client(id: clientID),
+            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
+        else {
+            throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(APIError.echo(clientID))")
+        }
+        try OriginPolicy.check(request, client: client)
+        guard credentials.authenticate(client, hasher: hasher) else {
+            throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
+        }
+        let authenticated = credentials.secret != nil
+        guard let connectionName = try fields.string("connection") else {
+            throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
+        }
+        guard let connection = try await directory.connection(tenantID: tenant.id, name: connectionName) else {
+            throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
+        }
+        let recipient = try Recipient.parse(strategy: connection.strategy, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
+        switch try fields.string("send") ?? (connection.strategy == .email ? "link" : "code") {
+        case "code":
+            guard client.allows(.otp) else {
+                throw APIError(
+                    status: 403, error: "unauthorized_client",
+                    description: "Grant type '\(Client.GrantType.otp.oauthName)' not allowed for the client.")
+            }
+        case "link":
+            throw APIError.badRequest("Magic links are not available yet: send \"send\": \"code\" to receive a code.")
+        default:
+            throw APIError.badRequest("The property send must be \"code\" or \"link\".")
+        }
+        try AuthParams.validate(fields.values["authParams"])
+
+        let language = request.headers[HTTPField.Name("x-request-language")!]
+        let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)
+        let started: LoginStarter.Started
+        do {
+            started = try await starter.start(
+                tenant: tenant, connection: connection, recipient: recipient, clientID: client.clientID, applicationName: client.name,
+                language: language, clientIP: clientIP)
+        } catch let refusal as LoginStarter.Refusal {
+            Self.codesRequested(connection.strategy, outcome: refusal.outcome)
+            throw refusal.apiError
+        } catch {
+            Self.codesRequested(connection.strategy, outcome: .error)
+            throw error
+        }
+        Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? .notSent : .queued)
+        context.logger.info(
+            "code requested",
+            metadata: [
+                "tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")",
+                "new_user": "\(started.created)",
+            ])
+        // The same body whether the user existed, was created, or (sign-ups disabled) does not
+        // exist: `*_verified` is always false here, so the answer reveals nothing about who exists.
+        switch connection.strategy {
+        case .email:
+            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient, "email_verified": false])
+        case .sms:
+            return try JSONResponse.make(object: [
+                "_id": started.user.id, "phone_number": recipient, "phone_verified": false, "request_language": language ?? NSNull(),
+            ])
+        }
+    }
+}

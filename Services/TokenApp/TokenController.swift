@@ -1,0 +1,173 @@
+import Foundation
+import HTTPService
+import HTTPTypes
+import Hummingbird
+import Logging
+import LoginCodes
+import Metrics
+import PasswordlessCore
+import TenantDirectory
+
+/// `POST /oauth/token` (Auth0's passwordless OTP grant) and `POST /oauth/ro` (the seed's legacy
+/// resource-owner call). Both check the code with one atomic Redis script, then issue tokens;
+/// the login is written to PostgreSQL afterwards, off the request's path.
+struct TokenController {
+    let directory: Directory
+    let codes: CodeStore
+    let issuer: TokenIssuer
+    let hasher: CredentialHasher
+    let recorder: LoginRecorder
+
+    static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
+    static let tokenFields: Set<String> = [
+        "grant_type", "client_id", "client_secret", "username", "otp", "realm", "scope", "audience", "nonce",
+    ]
+    static let roFields: Set<String> = ["client_id", "client_secret", "username", "password", "connection", "grant_type", "scope", "device", "id_token"]
+
+    func addRoutes(to router: Router<PasswordlessRequestContext>) {
+        router.post("/oauth/token") { request, context in try await token(request, context: context) }
+        router.post("/oauth/ro") { request, context in try await resourceOwner(request, context: context) }
+    }
+
+    func token(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let fields = try await RequestFields.parse(request)
+        // The grant decides which properties are known, so it is checked first.
+        guard let grant = try fields.string("grant_type") else { throw Self.invalidRequest("Missing required parameter: grant_type") }
+        guard grant == Self.otpGrant else {
+            throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(APIError.echo(grant))")
+        }
+        try fields.rejectUnknown(allowed: Self.tokenFields)
+        let (tenant, client) = try await authenticate(fields, request: request, grant: .otp)
+        guard let realm = try fields.string("realm") else { throw Self.invalidRequest("Missing required parameter: realm") }
+        guard let username = try fields.string("username") else { throw Self.invalidRequest("Missing required parameter: username") }
+        guard let otp = try fields.string("otp") else { throw Self.invalidRequest("Missing required parameter: otp") }
+        guard let connection = try await directory.connection(tenantID: tenant.id, name: realm) else {
+            throw Self.invalidRequest("Unknown realm: \(APIError.echo(realm))")
+        }
+        let api = try await resourceServer(tenant: tenant, audience: try fields.string("audience"))
+        let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
+        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
+        let userID = try await verify(otp: otp, recipient: recipient, connection: connection, context: context, refusal: refusal)
+        let issued = try await issuer.issue(
+            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try fields.string("scope"),
+            api: api)
+        recorder.record(userID: userID)
+        var body: [String: Any] = [
+            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": issued.expiresIn, "scope": issued.scope,
+        ]
+        if let idToken = issued.idToken { body["id_token"] = idToken }
+        return try JSONResponse.make(object: body, headers: Self.noStore)
+    }
+
+    func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+        let fields = try await RequestFields.parse(request)
+        guard try fields.string("grant_type") == "password" else {
+            throw APIError(status: 400, error: "unsupported_grant_type", description: "grant_type must be password")
+        }
+        try fields.rejectUnknown(allowed: Self.roFields)
+        let (tenant, client) = try await authenticate(fields, request: request, grant: .password)
+        guard let name = try fields.string("connection") else { throw Self.invalidRequest("Missing required parameter: connection") }
+        guard let username = try fields.string("username") else { throw Self.invalidRequest("Missing required parameter: username") }
+        guard let password = try fields.string("password") else { throw Self.invalidRequest("Missing required parameter: password") }
+        guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
+            throw APIError(status: 400, error: "invalid_connection", description: "Connection does not exist")
+        }
+        let refusal = { (description: String) in APIError(status: 401, error: "invalid_user_password", description: description) }
+        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
+        let userID = try await verify(otp: password, recipient: recipient, connection: connection, context: context, refusal: refusal)
+        let issued = try await issuer.issue(
+            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
+            scope: try fields.string("scope") ?? "openid", api: nil)
+        recorder.record(userID: userID)
+        var body: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
+        if let idToken = issued.idToken { body["id_token"] = idToken }
+        return try JSONResponse.make(object: body, headers: Self.noStore)
+    }
+
+    // MARK: Shared steps
+
+    /// The client and its tenant, authenticated as its type requires and allowed `grant`:
+    /// 401 `invalid_client` (with `WWW-Authenticate`) for an unknown client, a missing or wrong
+    /// secret; 403 for a page origin the client does not list or a grant it does not have.
+    func authenticate(_ fields: RequestFields, request: Request, grant: Client.GrantType) async throws -> (Tenant, Client) {
+        let credentials: ClientCredentials
+        do {
+            credentials = try ClientCredentials.read(request, fields: fields)
+        } catch let malformed as ClientCredentials.Malformed {
+            throw Self.invalidRequest(malformed.description)
+        }
+        guard let clientID = credentials.clientID else { throw Self.invalidRequest("Missing required parameter: client_id") }
+        guard let client = try await directory.client(id: clientID),
+            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
+        else {
+            throw Self.invalidClient("Unknown client.")
+        }
+        try OriginPolicy.check(request, client: client)
+        guard credentials.authenticate(client, hasher: hasher) else {
+            throw Self.invalidClient(credentials.secret == nil ? "Client authentication is required." : "Client authentication failed.")
+        }
+        guard client.allows(grant) else {
+            throw APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
+        }
+        return (tenant, client)
+    }
+
+    /// The tenant's API named by `audience` (none without one); 403 `access_denied` "Service not
+    /// found" for an audience the tenant never registered, checked before the code is spent.
+    func resourceServer(tenant: Tenant, audience: String?) async throws -> ResourceServer? {
+        guard let audience, !audience.isEmpty else { return nil }
+        guard let api = try await directory.api(tenantID: tenant.id, audience: audience) else {
+            throw APIError(status: 403, error: "access_denied", description: "Service not found: \(APIError.echo(audience))")
+        }
+        return api
+    }
+
+    static func invalidClient(_ description: String) -> APIError {
+        APIError(
+            status: 401, error: "invalid_client", description: description,
+            headers: ["WWW-Authenticate": "Basic realm=\"passwordless\", charset=\"UTF-8\""])
+    }
+
+    /// The recipient the username names; a malformed one is refused as a wrong code.
+    static func recipient(_ username: String, connection: Connection, refusal: (String) -> APIError) throws -> Recipient {
+        guard let recipient = Recipient(username, strategy: connection.strategy) else { throw refusal(wrongCode(connection)) }
+        return recipient
+    }
+
+    static func wrongCode(_ connection: Connection) -> String {
+        connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
+    }
+
+    /// Checks the code and returns the user id it was issued to; every failure becomes
+    /// `refusal(description)` with Auth0's wording.
+    func verify(otp: String, recipient: Recipient, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError)
+        async throws -> String
+    {
+        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits)
+        context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
+        Self.verifications[outcome.label]?.increment()
+        switch outcome {
+        case .verified(let userID) where !userID.isEmpty: return userID
+        case .verified, .wrong, .missing: throw refusal(Self.wrongCode(connection))
+        case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
+        case .expired: throw refusal("The verification code has expired. Please try to login again.")
+        case .locked(let retryAfter):
+            throw APIError(
+                status: 429, error: "too_many_requests", description: "Too many failed attempts for this user. Please try again later.",
+                retryAfter: retryAfter)
+        }
+    }
+
+    /// `passwordless_verifications_total{outcome}`, made once per outcome.
+    static let verifications: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: CodeStore.Outcome.labels.map {
+            ($0, Counter(label: "passwordless_verifications_total", dimensions: [("outcome", $0)]))
+        })
+
+    static func invalidRequest(_ description: String) -> APIError {
+        APIError(status: 400, error: "invalid_request", description: description)
+    }
+
+    static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
+}
+

@@ -1,0 +1,161 @@
+import Crypto
+import Foundation
+import JobQueue
+import PasswordlessCore
+import RedisClient
+
+/// One-time codes in Redis: stored as an HMAC with their expiry, checked by one atomic script.
+///
+/// A code hash lives an hour past the code's own expiry so that a late attempt is told the code
+/// *expired* rather than that it is wrong; the script compares the expiry with Redis' clock.
+/// Issuing a code overwrites the hash (the latest code wins, attempts start again) and pushes
+/// its send job in the same round trip.
+public struct CodeStore: Sendable {
+    /// Wrong tries a code survives: the third wrong try deletes it.
+    public static let maximumAttempts = 3
+    /// How long a code hash outlives its code, to tell "expired" from "wrong".
+    public static let expiredGrace: Int64 = 3_600_000
+
+    let redis: RedisClient
+    let macKey: SymmetricKey
+    let tagger: RecipientTagger
+
+    public init(redis: RedisClient, masterKey: MasterKey) {
+        self.redis = redis
+        self.macKey = masterKey.key(for: .codeMAC)
+        self.tagger = RecipientTagger(masterKey: masterKey)
+    }
+
+    /// Stores `code` for the recipient (replacing any earlier one, also one stored under a
+    /// pre-upgrade key) and enqueues `job`.
+    public func issue(code: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
+        let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
+        try await store(mac: mac, connection: connection, recipient: recipient, userID: userID, ttlSeconds: ttlSeconds, job: job)
+    }
+
+    /// Stores a code record that no code matches, for someone who does not exist (sign-ups
+    /// disabled): wrong codes, the third try and expiry then answer exactly as for a real person,
+    /// and the Redis work is the same as a real start's.
+    public func issueDecoy(connection: UUID, recipient: Recipient, ttlSeconds: Int) async throws(RedisError) {
+        let unmatchable = Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+        try await store(mac: unmatchable, connection: connection, recipient: recipient, userID: "", ttlSeconds: ttlSeconds, job: nil)
+    }
+
+    private func store(mac: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
+        let key = RedisKeys.code(connection: connection, tag: tagger.tag(connection: connection, recipient: recipient.normalized))
+        let expiresAt = job?.codeExpiresAt ?? (Date().millisecondsSince1970 + Int64(ttlSeconds) * 1000)
+        var commands = [
+            RedisCommand("HSET", key, "mac", mac, "exp", expiresAt, "attempts", 0, "user", userID),
+            RedisCommand("PEXPIRE", key, Int64(ttlSeconds) * 1000 + Self.expiredGrace),
+            RedisCommand("DEL", RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized)),
+        ]
+        if let job { commands.append(DeliveryQueue.enqueue(job)) }
+        for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
+    }
+
+    /// What a code check found.
+    public enum Outcome: Sendable, Equatable {
+        /// The code was right; it is now used up.
+        case verified(userID: String)
+        /// Wrong code; `remaining` tries are left on it.
+        case wrong(remaining: Int)
+        /// Wrong code, and that was the last try: the code is gone.
+        case exhausted
+        /// The code was right or wrong, but too late: it is gone.
+        case expired
+        /// No code is waiting (never asked for, already used, replaced or long gone).
+        case missing
+        /// Too many wrong codes for this recipient lately: no check until `retryAfter` seconds pass.
+        case locked(retryAfter: Int)
+    }
+
+    /// Checks `code` atomically: single use, three tries, expiry by Redis' clock, and the
+    /// recipient's lockout: wrong codes are counted per recipient, and `limits.lockoutFailures`
+    /// of them within the lockout window lock the recipient out (its code is deleted).
+    ///
+    /// A recipient with no code under its tagged key gets a second check under the pre-upgrade
+    /// key (``RedisKeys/Legacy``), so codes sent just before an upgrade still work.
+    public func verify(code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits) async throws(RedisError) -> Outcome {
+        let tag = tagger.tag(connection: connection, recipient: recipient.normalized)
+        let keys = [
+            RedisKeys.code(connection: connection, tag: tag), RedisKeys.failures(connection: connection, tag: tag),
+            RedisKeys.lockout(connection: connection, tag: tag),
+        ]
+        let outcome = try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: keys)
+        guard outcome == .missing else { return outcome }
+        let legacy = [
+            RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized),
+            RedisKeys.Legacy.failures(connection: connection, recipient: recipient.normalized),
+            RedisKeys.Legacy.lockout(connection: connection, recipient: recipient.normalized),
+        ]
+        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: legacy)
+    }
+
+    private func check(code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, keys: [String]) async throws(RedisError)
+        -> Outcome
+    {
+        let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
+        let reply = try await redis.eval(
+            Self.verifyScript, keys: keys,
+            arguments: [mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000])
+        guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
+        switch verdict {
+        case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
+        case "wrong": return .wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0))
+        case "exhausted": return .exhausted
+        case "expired": return .expired
+        case "locked": return .locked(retryAfter: Int(((parts.count > 1 ? parts[1].int : nil) ?? 1000) + 999) / 1000)
+        default: return .missing
+        }
+    }
+
+    static let verifyScript = RedisScript(
+        """
+        local locked = redis.call('PTTL', KEYS[3])
+        if locked > 0 then return {'locked', locked} end
+        local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user')
+        if not h[1] then return {'missing'} end
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        if now >= tonumber(h[2]) then
+            redis.call('DEL', KEYS[1])
+            return {'expired'}
+        end
+        if h[1] == ARGV[1] then
+            redis.call('DEL', KEYS[1], KEYS[2])
+            return {'ok', h[4]}
+        end
+        local failures = redis.call('INCR', KEYS[2])
+        if failures == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4])) end
+        if failures >= tonumber(ARGV[3]) then
+            redis.call('SET', KEYS[3], 1, 'PX', tonumber(ARGV[5]))
+            redis.call('DEL', KEYS[1], KEYS[2])
+            return {'locked', tonumber(ARGV[5])}
+        end
+        local attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+        local maximum = tonumber(ARGV[2])
+        if attempts >= maximum then
+            redis.call('DEL', KEYS[1])
+            return {'exhausted'}
+        end
+        return {'wrong', maximum - attempts}
+        """)
+}
+
+extension CodeStore.Outcome {
+    /// A fixed label for logs and the `outcome` of `passwordless_verifications_total` (never the
+    /// user id).
+    public var label: String {
+        switch self {
+        case .verified: "verified"
+        case .wrong: "wrong"
+        case .exhausted: "exhausted"
+        case .expired: "expired"
+        case .missing: "missing"
+        case .locked: "locked"
+        }
+    }
+
+    /// Every label, as the README documents them (a test compares the two).
+    public static let labels = ["verified", "wrong", "exhausted", "expired", "missing", "locked"]
+}
