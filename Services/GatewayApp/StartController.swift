@@ -96,10 +96,10 @@ struct StartController {
         // exist: `*_verified` is always false here, so the answer reveals nothing about who exists.
         switch connection.strategy {
         case .email:
-            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient, "email_verified": false])
+            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient.normalized, "email_verified": false])
         case .sms:
             return try JSONResponse.make(object: [
-                "_id": started.user.id, "phone_number": recipient, "phone_verified": false, "request_language": language ?? NSNull(),
+                "_id": started.user.id, "phone_number": recipient.normalized, "phone_verified": false, "request_language": language ?? NSNull(),
             ])
         }
     }
