@@ -245,6 +245,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/TokenApp",
             swiftSettings: swiftSettings
@@ -348,6 +349,8 @@ let package = Package(
             name: "PasswordlessTests",
             dependencies: [
                 "DeliveryTransport",
+                "DispatcherApp",
+                "GatewayApp",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",
@@ -355,13 +358,16 @@ let package = Package(
                 "PasswordlessStorage",
                 "RedisClient",
                 "ServiceSettings",
+                "TokenApp",
                 "Tokens",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Tests/PasswordlessTests",
             swiftSettings: swiftSettings

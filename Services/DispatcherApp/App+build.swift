@@ -6,6 +6,7 @@ import JobQueue
 import Logging
 import PasswordlessCore
 import Prometheus
+import ServiceLifecycle
 import ServiceSettings
 import TenantDirectory
 
@@ -15,6 +16,18 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
+    let (router, workers) = buildRouter(configuration: configuration, dependencies: dependencies, registry: registry, logger: logger)
+    return ServiceApplication.make(
+        .dispatcher, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: workers,
+        logger: logger)
+}
+
+/// The dispatcher's router with every route, and the workers its routes need running (in start
+/// order). Nothing runs until the application's service group does, so a test may build this only to
+/// read `router.routes`.
+public func buildRouter(
+    configuration: ServiceConfiguration, dependencies: ServiceDependencies, registry: PrometheusCollectorRegistry, logger: Logger
+) -> (router: Router<PasswordlessRequestContext>, workers: [any Service]) {
     let router = ServiceRouter.make(
         readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: true, dependencyTimeout: configuration.dependencyTimeout)
     let settings = configuration.dispatcher
@@ -32,7 +45,5 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
         settings: settings, metrics: metrics, logger: logger)
     let worker = DeliveryWorker(queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
     // The transport starts before the worker, so it closes after the worker has stopped.
-    return ServiceApplication.make(
-        .dispatcher, configuration: configuration, dependencies: dependencies, router: router, registry: registry,
-        workers: [transport, worker], logger: logger)
+    return (router, [transport, worker])
 }

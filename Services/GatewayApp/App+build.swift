@@ -15,6 +15,18 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
+    let (router, workers) = buildRouter(configuration: configuration, dependencies: dependencies, registry: registry, logger: logger)
+    return ServiceApplication.make(
+        .gateway, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: workers,
+        logger: logger)
+}
+
+/// The gateway's router with every route, and the workers its routes need running (in start
+/// order). Nothing runs until the application's service group does, so a test may build this only to
+/// read `router.routes`.
+public func buildRouter(
+    configuration: ServiceConfiguration, dependencies: ServiceDependencies, registry: PrometheusCollectorRegistry, logger: Logger
+) -> (router: Router<PasswordlessRequestContext>, workers: [any Service]) {
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
     let router = ServiceRouter.make(
         readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
@@ -30,7 +42,5 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
         .addRoutes(to: router)
     TokenProxyController(tokenServiceURL: configuration.tokenServiceURL, transport: transport).addRoutes(to: router)
     OpenAPIDocument.addRoutes(to: router)
-    return ServiceApplication.make(
-        .gateway, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: [transport],
-        logger: logger)
+    return (router, [transport])
 }

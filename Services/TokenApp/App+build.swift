@@ -5,6 +5,7 @@ import LoginCodes
 import PasswordlessCore
 import PasswordlessStorage
 import Prometheus
+import ServiceLifecycle
 import ServiceSettings
 import TenantDirectory
 import Tokens
@@ -15,6 +16,18 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
     -> some ApplicationProtocol
 {
     let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
+    let (router, workers) = buildRouter(configuration: configuration, dependencies: dependencies, registry: registry, logger: logger)
+    return ServiceApplication.make(
+        .token, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: workers,
+        logger: logger)
+}
+
+/// The token service's router with every route, and the workers its routes need running (in start
+/// order). Nothing runs until the application's service group does, so a test may build this only to
+/// read `router.routes`.
+public func buildRouter(
+    configuration: ServiceConfiguration, dependencies: ServiceDependencies, registry: PrometheusCollectorRegistry, logger: Logger
+) -> (router: Router<PasswordlessRequestContext>, workers: [any Service]) {
     let directory = Directory(postgres: dependencies.postgres, logger: logger)
     let router = ServiceRouter.make(
         readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
@@ -40,6 +53,5 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
         hasher: CredentialHasher(masterKey: configuration.masterKey), recorder: recorder
     ).addRoutes(to: router)
     DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)
-    return ServiceApplication.make(.token, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: [recorder],
-        logger: logger)
+    return (router, [recorder])
 }
