@@ -1,4 +1,4 @@
 import DispatcherApp
 import HTTPService
 
-await ServiceLauncher.run(.dispatcher, build: buildApplication)
+await ServiceLauncher.run(.dispatcher, build: Dispatcher.buildApplication)

@@ -1,4 +1,4 @@
 import GatewayApp
 import HTTPService
 
-await ServiceLauncher.run(.gateway, build: buildApplication)
+await ServiceLauncher.run(.gateway, build: Gateway.buildApplication)

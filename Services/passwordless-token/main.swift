@@ -1,4 +1,4 @@
 import TokenApp
 import HTTPService
 
-await ServiceLauncher.run(.token, build: buildApplication)
+await ServiceLauncher.run(.token, build: TokenService.buildApplication)

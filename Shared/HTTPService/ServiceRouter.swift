@@ -13,6 +13,17 @@ public enum ServiceRouter {
     ///
     /// `dependencyTimeout` is `DEPENDENCY_TIMEOUT`: a request may wait for PostgreSQL and Redis
     /// one second longer than that altogether before it answers 503.
+    /// The router of a service as `configuration` sets it up: `/metrics` on the main port unless
+    /// the service has a port of its own for it, and the configured dependency timeout.
+    public static func make(
+        _ configuration: ServiceConfiguration, _ dependencies: ServiceDependencies, registry: PrometheusCollectorRegistry,
+        cors: CORSMiddleware<PasswordlessRequestContext>? = nil
+    ) -> Router<PasswordlessRequestContext> {
+        make(
+            readiness: dependencies.readinessChecks, registry: registry, metricsOnMainPort: configuration.metricsPort == nil,
+            dependencyTimeout: configuration.dependencyTimeout, cors: cors)
+    }
+
     public static func make(
         readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry, metricsOnMainPort: Bool, dependencyTimeout: Duration = .seconds(2),
         cors: CORSMiddleware<PasswordlessRequestContext>? = nil
@@ -36,42 +47,5 @@ public enum ServiceRouter {
         HealthController<Context>(checks: readiness, timeout: min(dependencyTimeout, .seconds(2))).addRoutes(to: router)
         if metricsOnMainPort { MetricsController<Context>(registry: registry).addRoutes(to: router) }
         return router
-    }
-}
-
-/// Builds the application every service runs: its router on `HOST:PORT`, behind the shared
-/// dependencies, with the service's own long-running workers after them, and `/metrics` on
-/// `METRICS_PORT` where the service has one.
-///
-/// Metrics stay off the public port: counters such as `outcome="not_sent"` would tell anyone
-/// who can reach the API who exists, and scrape traffic has no business on the internet.
-public enum ServiceApplication {
-    public static func make(
-        _ kind: ServiceKind,
-        configuration: ServiceConfiguration,
-        dependencies: ServiceDependencies,
-        router: Router<PasswordlessRequestContext>,
-        registry: PrometheusCollectorRegistry,
-        workers: [any Service] = [],
-        logger: Logger
-    ) -> some ApplicationProtocol {
-        var services = dependencies.services + workers
-        if let metricsPort = configuration.metricsPort {
-            let metricsRouter = Router(context: BasicRequestContext.self)
-            MetricsController<BasicRequestContext>(registry: registry).addRoutes(to: metricsRouter)
-            metricsRouter.get("/healthz") { _, _ in HTTPResponse.Status.ok }
-            services.append(
-                Application(
-                    router: metricsRouter,
-                    configuration: .init(address: .hostname(configuration.host, port: metricsPort), serverName: kind.executableName),
-                    logger: logger))
-        }
-        return Application(
-            router: router,
-            server: .guardedHTTP1(timeouts: configuration.httpTimeouts),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: kind.executableName),
-            services: services,
-            logger: logger
-        )
     }
 }

@@ -4,14 +4,10 @@ import PasswordlessCore
 import PostgresNIO
 
 /// Applications (Auth0 "clients") in PostgreSQL. All SQL about clients lives here.
-public struct ClientRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct ClientRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     public func insert(_ application: Client) async throws {
         try await client.query(

@@ -4,14 +4,10 @@ import PasswordlessCore
 import PostgresNIO
 
 /// Connections (strategy, provider, settings, sealed credentials) in PostgreSQL.
-public struct ConnectionRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct ConnectionRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     public func insert(_ connection: Connection) async throws {
         let settings = String(decoding: try JSONEncoder().encode(connection.settings), as: UTF8.self)

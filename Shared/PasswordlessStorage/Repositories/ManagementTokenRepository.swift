@@ -16,14 +16,10 @@ public struct ManagementToken: Sendable, Equatable {
 }
 
 /// Management API tokens in PostgreSQL, found by the HMAC digest of the token.
-public struct ManagementTokenRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct ManagementTokenRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     public func insert(_ token: ManagementToken, digest: [UInt8]) async throws {
         try await client.query(

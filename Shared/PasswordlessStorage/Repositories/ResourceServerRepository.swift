@@ -4,14 +4,10 @@ import PasswordlessCore
 import PostgresNIO
 
 /// Tenants' APIs (Auth0's resource servers) in PostgreSQL. All SQL about APIs lives here.
-public struct ResourceServerRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct ResourceServerRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     public func insert(_ api: ResourceServer) async throws {
         try await client.query(

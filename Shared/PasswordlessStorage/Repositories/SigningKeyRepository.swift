@@ -32,14 +32,10 @@ public struct StoredSigningKey: Sendable, Equatable {
 }
 
 /// Signing keys in PostgreSQL. The current key of a tenant is its newest unretired one.
-public struct SigningKeyRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct SigningKeyRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     /// Stores `key` as the tenant's current key for its algorithm and retires the previous ones of
     /// that algorithm, in one transaction. (A tenant has at most one current RS256 and one

@@ -4,14 +4,10 @@ import PasswordlessCore
 import PostgresNIO
 
 /// Tenants in PostgreSQL. All SQL about tenants lives here.
-public struct TenantRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct TenantRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     public func create(name: String, domain: String) async throws -> Tenant {
         let tenant = Tenant(id: UUID(), name: name, domain: domain.lowercased())

@@ -4,14 +4,10 @@ import PasswordlessCore
 import PostgresNIO
 
 /// Users in PostgreSQL: one row per tenant, connection and identifier.
-public struct UserRepository: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+public struct UserRepository: PostgresRepository {
+    public let store: PostgresStore
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-    }
+    public init(store: PostgresStore) { self.store = store }
 
     /// The user with this identifier, created if absent, in one statement (no read-then-write
     /// race between two gateways). `created` says whether this call made it.

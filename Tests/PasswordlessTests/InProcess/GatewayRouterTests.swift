@@ -5,13 +5,13 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-/// The gateway's routes in process: `GatewayApp.buildApplication`, the same wiring as the
+/// The gateway's routes in process: `Gateway.buildApplication`, the same wiring as the
 /// executable, against real PostgreSQL and Redis, through `app.test(.router)`.
 @Suite("Gateway routes, in process", .serialized)
 struct GatewayRouterTests {
     static func withGateway(_ body: @Sendable @escaping (InProcessFixture, any TestClientProtocol) async throws -> Void) async throws {
         try await InProcessFixture.with { fixture in
-            let app = try await GatewayApp.buildApplication(
+            let app = try await Gateway.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await app.test(.router) { client in try await body(fixture, client) }
         }

@@ -31,11 +31,11 @@ struct OpenAPIRoutesTests {
     static func routers() throws -> (gateway: Router<PasswordlessRequestContext>, token: Router<PasswordlessRequestContext>) {
         var configuration = try InProcessFixture.configurationWithoutDatabase()
         configuration.metricsPort = 9080  // as deployed: /metrics is not on the public port
-        let dependencies = try ServiceDependencies(configuration: configuration, logger: RouterTest.logger)
-        let gateway = GatewayApp.buildRouter(
-            configuration: configuration, dependencies: dependencies, registry: RouterTest.registry(), logger: RouterTest.logger)
-        let token = TokenApp.buildRouter(
-            configuration: configuration, dependencies: dependencies, registry: RouterTest.registry(), logger: RouterTest.logger)
+        let setup = ServiceSetup(
+            configuration: configuration, dependencies: try ServiceDependencies(configuration: configuration, logger: RouterTest.logger),
+            registry: RouterTest.registry(), logger: RouterTest.logger)
+        let gateway = Gateway.routes(setup)
+        let token = TokenService.routes(setup)
         return (gateway.router, token.router)
     }
 

@@ -19,7 +19,7 @@ struct TokenRouterTests {
         phone: String = "+14255550123", _ body: @Sendable @escaping (InProcessFixture, any TestClientProtocol, String) async throws -> Void
     ) async throws {
         try await InProcessFixture.with { fixture in
-            let gateway = try await GatewayApp.buildApplication(
+            let gateway = try await Gateway.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await gateway.test(.router) { client in
                 let started = try await RouterTest.post(
@@ -27,7 +27,7 @@ struct TokenRouterTests {
                 #expect(started.status == .ok)
             }
             let code = try #require(try await fixture.queuedCode(for: phone))
-            let token = try await TokenApp.buildApplication(
+            let token = try await TokenService.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await token.test(.router) { client in try await body(fixture, client, code) }
         }

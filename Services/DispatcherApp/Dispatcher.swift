@@ -1,0 +1,38 @@
+import Delivery
+import DeliveryTransport
+import HTTPService
+import Hummingbird
+import JobQueue
+import Logging
+import PasswordlessCore
+import Prometheus
+import ServiceLifecycle
+import ServiceSettings
+import TenantDirectory
+
+/// The dispatcher: its health and metrics server on its own port, the shared stores, the
+/// libcurl transport and the delivery worker with its providers.
+public enum Dispatcher: PasswordlessService {
+    public static let kind = ServiceKind.dispatcher
+
+    public static func routes(_ setup: ServiceSetup) -> ServiceApplication.Routes {
+        let (configuration, dependencies, logger) = (setup.configuration, setup.dependencies, setup.logger)
+        let router = setup.router()
+        let settings = configuration.dispatcher
+        let transport = CurlTransport(concurrency: settings.concurrency)
+        let queue = DeliveryQueue(redis: dependencies.redis)
+        let metrics = DispatcherMetrics()
+        let deliverer = JobDeliverer(
+            queue: queue, directory: Directory(postgres: dependencies.postgres, logger: logger),
+            jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal, previousMasterKeys: configuration.previousMasterKeys),
+            secrets: SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys),
+            providers: [
+                .twilio: TwilioProvider(transport: transport), .smtp: SMTPProvider(transport: transport),
+                .webhook: WebhookProvider(transport: transport), .outbox: OutboxProvider(),
+            ],
+            settings: settings, metrics: metrics, logger: logger)
+        let worker = DeliveryWorker(queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
+        // The transport starts before the worker, so it closes after the worker has stopped.
+        return (router, [transport, worker])
+    }
+}

@@ -1,0 +1,34 @@
+import DeliveryTransport
+import HTTPService
+import Hummingbird
+import Logging
+import LoginCodes
+import PasswordlessCore
+import Prometheus
+import ServiceLifecycle
+import ServiceSettings
+import TenantDirectory
+
+/// The gateway: the shared stores and probes, `/passwordless/start`, the user-management
+/// calls, and the forwarding of token routes.
+public enum Gateway: PasswordlessService {
+    public static let kind = ServiceKind.gateway
+
+    public static func routes(_ setup: ServiceSetup) -> ServiceApplication.Routes {
+        let (configuration, dependencies, logger) = (setup.configuration, setup.dependencies, setup.logger)
+        let directory = Directory(postgres: dependencies.postgres, logger: logger)
+        let router = setup.router(cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
+        let starter = LoginStarter(postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
+        let hasher = CredentialHasher(masterKey: configuration.masterKey)
+        let transport = CurlTransport(concurrency: 32)
+
+        StartController(
+            directory: directory, starter: starter, hasher: hasher, clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
+        ).addRoutes(to: router)
+        ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
+            .addRoutes(to: router)
+        TokenProxyController(tokenServiceURL: configuration.tokenServiceURL, transport: transport).addRoutes(to: router)
+        OpenAPIDocument.addRoutes(to: router)
+        return (router, [transport])
+    }
+}
