@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import PasswordlessCore
 
 /// Gives every request an id: the caller's `X-Request-Id` when it is a sane token, otherwise a
 /// fresh one. The id is attached to the request's logger as `request_id` and echoed in the
@@ -41,11 +42,10 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         return value
     }
 
+    /// 96 random bits as 24 hex digits.
     static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt32
-        return String(high, radix: 16) + String(low, radix: 16)
+        return Hex.encode((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
 

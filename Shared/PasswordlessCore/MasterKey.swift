@@ -41,7 +41,7 @@ public struct MasterKey: Sendable {
         self.material = material
         let idKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: material, info: Data("passwordless/key-id/v1".utf8), outputByteCount: 4)
-        self.id = idKey.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+        self.id = idKey.withUnsafeBytes { Hex.encode($0) }
     }
 
     /// A fresh random master key, base64-encoded, as `passwordless-admin` and the local stack generate it.

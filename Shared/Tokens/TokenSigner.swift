@@ -35,18 +35,14 @@ public final class TokenSigner: Sendable {
 
     private struct TenantEntry {
         var loaded: ContinuousClock.Instant
-        /// ES256 keys, signed through jwt-kit.
-        var keys: JWTKeyCollection
-        var kids: [Client.SigningAlgorithm: JWKIdentifier]
-        /// The RS256 key, signed through OpenSSL (``RS256Signer``).
-        var rs256: (signer: RS256Signer, kid: String)?
+        var keys: [Client.SigningAlgorithm: any SigningKey]
         var jwks: String
     }
 
     public let refreshInterval: Duration
     private let loadTenantKeys: @Sendable (UUID) async throws -> TenantKeys?
     private let tenants = NIOLockedValueBox<[UUID: TenantEntry]>([:])
-    private let clients = NIOLockedValueBox<[String: JWTKeyCollection]>([:])
+    private let clients = NIOLockedValueBox<[String: any SigningKey]>([:])
 
     public init(refreshInterval: Duration = .seconds(30), loadTenantKeys: @escaping @Sendable (UUID) async throws -> TenantKeys?) {
         self.refreshInterval = refreshInterval
@@ -55,22 +51,20 @@ public final class TokenSigner: Sendable {
 
     /// Signs `payload` with the tenant's current key for `algorithm` (RS256 or ES256).
     public func sign(_ payload: some JWTPayload, algorithm: Client.SigningAlgorithm, tenant: UUID) async throws -> String {
-        let entry = try await tenantEntry(tenant)
-        if algorithm == .rs256, let rs256 = entry.rs256 { return try rs256.signer.token(payload, kid: rs256.kid) }
-        guard let kid = entry.kids[algorithm] else { throw TokenSignerError.noSigningKey(algorithm.rawValue) }
-        return try await entry.keys.sign(payload, kid: kid)
+        guard let key = try await tenantEntry(tenant).keys[algorithm] else { throw TokenSignerError.noSigningKey(algorithm.rawValue) }
+        return try await key.sign(payload)
     }
 
     /// Signs `payload` with HS256 under `secret` (the client's secret).
     public func signHS256(_ payload: some JWTPayload, clientID: String, secret: String) async throws -> String {
-        let keys: JWTKeyCollection
+        let key: any SigningKey
         if let cached = clients.withLockedValue({ $0[clientID] }) {
-            keys = cached
+            key = cached
         } else {
-            keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
-            clients.withLockedValue { $0[clientID] = keys }
+            key = JWTKitKey(keys: await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256), kid: nil)
+            clients.withLockedValue { $0[clientID] = key }
         }
-        return try await keys.sign(payload)
+        return try await key.sign(payload)
     }
 
     /// The tenant's JWKS document: the current keys and retired keys still in their grace period.
@@ -84,21 +78,18 @@ public final class TokenSigner: Sendable {
             return entry
         }
         guard let loaded = try await loadTenantKeys(tenant), !loaded.current.isEmpty else { throw TokenSignerError.noSigningKey("RS256") }
-        let keys = JWTKeyCollection()
-        var kids: [Client.SigningAlgorithm: JWKIdentifier] = [:]
-        var rs256: (signer: RS256Signer, kid: String)?
+        var keys: [Client.SigningAlgorithm: any SigningKey] = [:]
         for (algorithm, key) in loaded.current {
             switch algorithm {
-            case .rs256: rs256 = (try RS256Signer(pem: key.privateKeyPEM), key.kid)
+            case .rs256: keys[algorithm] = RS256Key(signer: try RS256Signer(pem: key.privateKeyPEM), kid: key.kid)
             case .es256:
                 let kid = JWKIdentifier(string: key.kid)
-                await keys.add(ecdsa: try ES256PrivateKey(pem: key.privateKeyPEM), kid: kid)
-                kids[algorithm] = kid
+                keys[algorithm] = JWTKitKey(keys: await JWTKeyCollection().add(ecdsa: try ES256PrivateKey(pem: key.privateKeyPEM), kid: kid), kid: kid)
             case .hs256: continue
             }
         }
         let jwks = #"{"keys":["# + loaded.publicJWKs.joined(separator: ",") + "]}"
-        let entry = TenantEntry(loaded: now, keys: keys, kids: kids, rs256: rs256, jwks: jwks)
+        let entry = TenantEntry(loaded: now, keys: keys, jwks: jwks)
         tenants.withLockedValue { $0[tenant] = entry }
         return entry
     }
