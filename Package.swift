@@ -177,6 +177,7 @@ let package = Package(
                 "PasswordlessCore",
                 "PasswordlessStorage",
                 "RedisClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/ServiceSettings",

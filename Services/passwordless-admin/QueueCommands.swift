@@ -58,15 +58,8 @@ struct DeadCommand: AsyncParsableCommand {
         func run() async throws {
             let letters = try await store.withRedis { redis in try await DeadLetters(redis: redis).list(limit: limit) }
             for (entry, _) in letters {
-                let fields: [String: Any] = [
-                    "job_id": entry.job.id, "recipient": entry.job.recipient, "connection_id": entry.job.connectionID.uuidString.lowercased(),
-                    "reason": entry.reason, "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
-                    "created_at": Self.iso(entry.job.createdAt), "died_at": Self.iso(entry.diedAt),
-                    "code_expires_at": Self.iso(entry.job.codeExpiresAt),
-                ]
                 if json {
-                    let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
-                    print(String(decoding: data, as: UTF8.self))
+                    print(Output.jsonText(Line(entry)))
                 } else {
                     print("\(entry.job.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))  \(entry.lastError ?? "")")
                 }
@@ -75,6 +68,39 @@ struct DeadCommand: AsyncParsableCommand {
 
         static func iso(_ milliseconds: Int64) -> String {
             ISO8601DateFormatter().string(from: Date(millisecondsSince1970: milliseconds))
+        }
+
+        /// One dead letter as `--json` prints it: `last_error` is null when there is none.
+        struct Line: Encodable {
+            var jobID, recipient, connectionID, reason: String
+            var attempts: Int
+            var lastError: String?
+            var createdAt, diedAt, codeExpiresAt: String
+
+            init(_ entry: DeadLetter) {
+                (jobID, recipient, connectionID) = (entry.job.id, entry.job.recipient, entry.job.connectionID.uuidString.lowercased())
+                (reason, attempts, lastError) = (entry.reason, entry.attempts, entry.lastError)
+                (createdAt, diedAt) = (List.iso(entry.job.createdAt), List.iso(entry.diedAt))
+                codeExpiresAt = List.iso(entry.job.codeExpiresAt)
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case jobID = "job_id", recipient, connectionID = "connection_id", reason, attempts, lastError = "last_error"
+                case createdAt = "created_at", diedAt = "died_at", codeExpiresAt = "code_expires_at"
+            }
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(jobID, forKey: .jobID)
+                try container.encode(recipient, forKey: .recipient)
+                try container.encode(connectionID, forKey: .connectionID)
+                try container.encode(reason, forKey: .reason)
+                try container.encode(attempts, forKey: .attempts)
+                try container.encode(lastError, forKey: .lastError)  // null, not left out
+                try container.encode(createdAt, forKey: .createdAt)
+                try container.encode(diedAt, forKey: .diedAt)
+                try container.encode(codeExpiresAt, forKey: .codeExpiresAt)
+            }
         }
     }
 

@@ -9,23 +9,21 @@ import ServiceSettings
 
 /// The connection flags every admin command accepts; unset flags fall back to the environment.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL)")
+    @Option(name: .customLong(Setting.databaseURL.longName), help: "PostgreSQL URL (default: $DATABASE_URL)")
     var databaseURL: String?
 
-    @Option(name: .customLong("redis-url"), help: "Redis URL (default: $REDIS_URL)")
+    @Option(name: .customLong(Setting.redisURL.longName), help: "Redis URL (default: $REDIS_URL)")
     var redisURL: String?
 
-    /// The settings from the environment with these flags on top.
-    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SettingValues {
-        var arguments: [String] = []
-        if let databaseURL { arguments += [Setting.databaseURL.flag, databaseURL] }
-        if let redisURL { arguments += [Setting.redisURL.flag, redisURL] }
-        return try SettingValues(environment: environment, arguments: arguments)
+    /// The settings from the environment with these flags on top, resolved as the services resolve theirs.
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) -> ResolvedSettings {
+        let flags: [Setting: String?] = [.databaseURL: databaseURL, .redisURL: redisURL]
+        return ResolvedSettings(flags: flags.compactMapValues { $0 }, environment: environment)
     }
 
     /// The master key from `PASSWORDLESS_MASTER_KEY`.
     func masterKey() throws -> MasterKey {
-        try ServiceConfiguration.masterKey(try settings())
+        try ServiceConfiguration.masterKey(settings())
     }
 
     /// How long the CLI waits for PostgreSQL to answer at all before saying it is unreachable
@@ -35,7 +33,7 @@ struct StoreOptions: ParsableArguments {
     /// Runs `body` with a PostgreSQL client that is running for its duration. An unreachable
     /// database, a duplicate and other database errors become one-line ``AdminError``s.
     func withPostgres<T: Sendable>(logger: Logger = .admin, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let database = try ServiceConfiguration.database(try settings())
+        let database = try ServiceConfiguration.database(settings())
         var backgroundLogger = logger
         backgroundLogger.logLevel = .critical  // the pool's connection chatter is not for operators; errors are reported below
         let client = PostgresClient(
@@ -59,7 +57,7 @@ struct StoreOptions: ParsableArguments {
 
     /// Runs `body` with a Redis client, closed after.
     func withRedis<T: Sendable>(_ body: (RedisClient) async throws -> T) async throws -> T {
-        var configuration = try ServiceConfiguration.redis(try settings())
+        var configuration = try ServiceConfiguration.redis(settings())
         configuration.poolSize = 2
         let client = RedisClient(configuration: configuration, logger: .admin)
         do {
@@ -90,54 +88,4 @@ extension Logger {
         logger.logLevel = .warning
         return logger
     }()
-}
-
-/// Prints what a command created or found: `key: value` lines for people, one JSON object with
-/// `--json`; lists as a table for people, one JSON array with `--json`.
-enum Output {
-    typealias Fields = [(key: String, value: (any Sendable)?)]
-
-    static func print(_ fields: KeyValuePairs<String, (any Sendable)?>, json: Bool) {
-        print(fields.map { (key: $0.key, value: $0.value) }, json: json)
-    }
-
-    static func print(_ fields: Fields, json: Bool) {
-        if json {
-            Swift.print(jsonText(object(fields)))
-        } else {
-            for (key, value) in fields {
-                guard let value else { continue }
-                Swift.print("\(key): \(text(value))")
-            }
-        }
-    }
-
-    /// One row per object: the `columns` as a tab-separated table, or every field as JSON.
-    static func printList(_ rows: [KeyValuePairs<String, (any Sendable)?>], columns: [String], json: Bool) {
-        let rows = rows.map { $0.map { (key: $0.key, value: $0.value) } }
-        if json {
-            Swift.print(jsonText(rows.map(object)))
-            return
-        }
-        Swift.print(columns.joined(separator: "\t"))
-        for row in rows {
-            Swift.print(columns.map { column in row.first { $0.key == column }?.value.map(text) ?? "" }.joined(separator: "\t"))
-        }
-    }
-
-    private static func object(_ fields: Fields) -> [String: Any] {
-        var object: [String: Any] = [:]
-        for (key, value) in fields { if let value { object[key] = value } }
-        return object
-    }
-
-    private static func jsonText(_ value: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    private static func text(_ value: any Sendable) -> String {
-        if let list = value as? [String] { return list.joined(separator: ",") }
-        return "\(value)"
-    }
 }

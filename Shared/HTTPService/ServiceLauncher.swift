@@ -22,12 +22,13 @@ public enum ServiceLauncher {
     ) async -> Never {
         let configuration: ServiceConfiguration
         do {
-            let settings = try SettingValues(environment: environment, arguments: arguments)
-            if settings.helpRequested {
-                print(SettingValues.usage(for: kind), terminator: "")
+            switch try ServiceCommandLine(arguments, for: kind) {
+            case .help(let text):
+                print(text, terminator: text.hasSuffix("\n") ? "" : "\n")
                 exit(0)
+            case .run(let options):
+                configuration = try options.resolve(for: kind, environment: environment)
             }
-            configuration = try ServiceConfiguration(for: kind, settings: settings)
         } catch {
             fail(kind, "\(error)", code: 2)
         }

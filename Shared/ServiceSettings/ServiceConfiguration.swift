@@ -49,7 +49,7 @@ public struct ServiceConfiguration: Sendable {
 
     /// Parses and validates every setting a service needs; the first problem found throws a
     /// ``ConfigurationError`` that names its setting.
-    public init(for kind: ServiceKind, settings: SettingValues) throws(ConfigurationError) {
+    public init(for kind: ServiceKind, settings: ResolvedSettings) throws(ConfigurationError) {
         let logging = try Self.logging(settings)
         self.init(
             database: try Self.database(settings),
@@ -87,7 +87,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// `PASSWORDLESS_PREVIOUS_MASTER_KEYS`, decoded.
-    public static func previousMasterKeys(_ settings: SettingValues) throws(ConfigurationError) -> [MasterKey] {
+    public static func previousMasterKeys(_ settings: ResolvedSettings) throws(ConfigurationError) -> [MasterKey] {
         guard let text = settings[.previousMasterKeys] else { return [] }
         var keys: [MasterKey] = []
         for (index, part) in text.split(separator: ",").enumerated() {
@@ -101,7 +101,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// `DATABASE_URL`, parsed.
-    public static func database(_ settings: SettingValues) throws(ConfigurationError) -> DatabaseSettings {
+    public static func database(_ settings: ResolvedSettings) throws(ConfigurationError) -> DatabaseSettings {
         do {
             return try DatabaseSettings(url: try settings.required(.databaseURL))
         } catch let error as DatabaseSettingsError {
@@ -114,7 +114,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// `REDIS_URL` and `REDIS_POOL_SIZE`, parsed.
-    public static func redis(_ settings: SettingValues) throws(ConfigurationError) -> RedisConfiguration {
+    public static func redis(_ settings: ResolvedSettings) throws(ConfigurationError) -> RedisConfiguration {
         var configuration: RedisConfiguration
         do {
             configuration = try RedisConfiguration(url: try settings.required(.redisURL))
@@ -130,7 +130,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// `PASSWORDLESS_MASTER_KEY`, decoded.
-    public static func masterKey(_ settings: SettingValues) throws(ConfigurationError) -> MasterKey {
+    public static func masterKey(_ settings: ResolvedSettings) throws(ConfigurationError) -> MasterKey {
         let text = try settings.required(.masterKey)
         do {
             return try MasterKey(base64: text)
@@ -140,7 +140,7 @@ public struct ServiceConfiguration: Sendable {
     }
 
     /// `LOG_LEVEL` and `LOG_FORMAT`.
-    public static func logging(_ settings: SettingValues) throws(ConfigurationError) -> (level: Logger.Level, format: LogFormat) {
+    public static func logging(_ settings: ResolvedSettings) throws(ConfigurationError) -> (level: Logger.Level, format: LogFormat) {
         var level = Logger.Level.info
         if let text = settings[.logLevel] {
             guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
@@ -159,7 +159,9 @@ public struct ServiceConfiguration: Sendable {
         return (level, format)
     }
 
-    private static func httpURL(_ settings: SettingValues, _ setting: Setting, default defaultValue: String) throws(ConfigurationError) -> String {
+    private static func httpURL(
+        _ settings: ResolvedSettings, _ setting: Setting, default defaultValue: String
+    ) throws(ConfigurationError) -> String {
         guard let text = settings[setting] else { return defaultValue }
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host?.isEmpty == false

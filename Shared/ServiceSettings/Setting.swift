@@ -1,6 +1,9 @@
 import Foundation
 
 /// A process setting: an environment variable, and the `--flag` that overrides it.
+///
+/// The single list of setting names: ``ServiceOptions`` declares one option per case, and
+/// `deploy/check.py` reads the raw values to check that each one is documented.
 public enum Setting: String, Sendable, CaseIterable {
     case databaseURL = "DATABASE_URL"
     case redisURL = "REDIS_URL"
@@ -28,8 +31,11 @@ public enum Setting: String, Sendable, CaseIterable {
     /// The environment variable's name.
     public var environmentName: String { rawValue }
 
+    /// `DATABASE_URL` → `database-url`, the option's long name.
+    public var longName: String { rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }
+
     /// `DATABASE_URL` → `--database-url`.
-    public var flag: String { "--" + rawValue.lowercased().replacingOccurrences(of: "_", with: "-") }
+    public var flag: String { "--" + longName }
 
     /// One line for `--help`.
     public var help: String {

@@ -17,7 +17,10 @@ struct ConfigurationTests {
     func load(_ environment: [String: String], _ arguments: [String] = [], kind: ServiceKind = .gateway) throws(ConfigurationError)
         -> ServiceConfiguration
     {
-        try ServiceConfiguration(for: kind, settings: try SettingValues(environment: environment, arguments: arguments))
+        guard case .run(let options) = try ServiceCommandLine(arguments, for: kind) else {
+            throw ConfigurationError("--help", "asks for help, not a configuration")
+        }
+        return try options.resolve(for: kind, environment: environment)
     }
 
     func problem(_ environment: [String: String], _ arguments: [String] = []) -> ConfigurationError? {
@@ -133,9 +136,11 @@ struct ConfigurationTests {
     }
 
     @Test func helpIsRecognised() throws {
-        let settings = try SettingValues(environment: [:], arguments: ["--help"])
-        #expect(settings.helpRequested)
-        let usage = SettingValues.usage(for: .dispatcher)
+        let commandLine = try ServiceCommandLine(["--help"], for: .dispatcher)
+        guard case .help(let usage) = commandLine else {
+            Issue.record("--help was not recognised: \(commandLine)")
+            return
+        }
         for setting in Setting.allCases {
             #expect(usage.contains(setting.flag) && usage.contains(setting.environmentName))
         }
