@@ -39,7 +39,7 @@ struct DeliveryTests {
     }
 
     static func stats(_ stack: PasswordlessStack) async throws -> QueueStats {
-        let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+        let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
         defer { Task { await redis.shutdown() } }
         return try await QueueStats.read(from: redis)
     }
@@ -176,7 +176,7 @@ struct DeliveryTests {
         try await PasswordlessStack.with(options) { stack in
             let tenant = try await stack.makeTenant()
             try await Self.requestCodes(stack, clientID: tenant.clientID, count: 3, parallel: 1)
-            let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             let worker = try #require(try await redis.send("SMEMBERS", "pl:{queue}:workers").array?.first?.string)
             let moved = try await redis.send("LMOVE", "pl:{queue}:pending", "pl:{queue}:processing:\(worker)", "RIGHT", "LEFT")
             #expect(moved.bytes != nil, "nothing was pending to orphan")
@@ -241,7 +241,7 @@ struct DeliveryTests {
             #expect(took < .seconds(5), "took \(took) with a 1 s grace")
 
             try await Task.sleep(for: .seconds(3))  // let the fake provider finish requests that were cut off
-            let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             let pending = try await redis.send(RedisCommand("LRANGE", "pl:{queue}:pending", 0, -1)).array ?? []
             let pendingIDs = pending.compactMap { $0.bytes.flatMap { try? SendJob.decode($0).id } }
             await redis.shutdown()
