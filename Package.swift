@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "PasswordlessCore",
                 "RedisClient",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Shared/JobQueue",
             swiftSettings: swiftSettings

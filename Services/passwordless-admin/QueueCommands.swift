@@ -58,19 +58,38 @@ struct DeadCommand: AsyncParsableCommand {
         func run() async throws {
             let letters = try await store.withRedis { redis in try await DeadLetters(redis: redis).list(limit: limit) }
             for (entry, _) in letters {
-                let fields: [String: Any] = [
-                    "job_id": entry.job.id, "recipient": entry.job.recipient, "connection_id": entry.job.connectionID.uuidString.lowercased(),
-                    "reason": entry.reason, "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
-                    "created_at": Self.iso(entry.job.createdAt), "died_at": Self.iso(entry.diedAt),
-                    "code_expires_at": Self.iso(entry.job.codeExpiresAt),
-                ]
                 if json {
-                    let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])
+                    let data = try JSONSerialization.data(
+                        withJSONObject: Self.fields(entry), options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
                 } else {
-                    print("\(entry.job.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))  \(entry.lastError ?? "")")
+                    print("\(entry.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))"
+                        + "  \(Self.detail(entry))")
                 }
             }
+        }
+
+        /// One entry's JSON fields; a malformed job's have no recipient, connection or times of
+        /// its own (null), but the length and digest of its raw bytes.
+        static func fields(_ entry: DeadLetter) -> [String: Any] {
+            var fields: [String: Any] = [
+                "job_id": entry.id, "recipient": entry.job?.recipient ?? NSNull(),
+                "connection_id": entry.job?.connectionID.uuidString.lowercased() ?? NSNull(),
+                "reason": entry.reason, "attempts": entry.attempts, "last_error": entry.lastError ?? NSNull(),
+                "created_at": entry.job.map { Self.iso($0.createdAt) } ?? NSNull(), "died_at": Self.iso(entry.diedAt),
+                "code_expires_at": entry.job.map { Self.iso($0.codeExpiresAt) } ?? NSNull(),
+            ]
+            if let malformed = entry.malformed {
+                fields["raw_length"] = malformed.length
+                fields["raw_sha256"] = malformed.sha256
+            }
+            return fields
+        }
+
+        /// The text line's last column: the last error, and for a malformed job what is known of its bytes.
+        static func detail(_ entry: DeadLetter) -> String {
+            guard let malformed = entry.malformed else { return entry.lastError ?? "" }
+            return "\(entry.lastError ?? "")  (\(malformed.length) bytes, sha256 \(malformed.sha256))"
         }
 
         static func iso(_ milliseconds: Int64) -> String {
@@ -94,13 +113,18 @@ struct DeadCommand: AsyncParsableCommand {
             let counts = try await store.withRedis { redis -> [DeadLetters.RequeueOutcome: Int] in
                 let dead = DeadLetters(redis: redis)
                 var counts: [DeadLetters.RequeueOutcome: Int] = [:]
-                for (entry, raw) in try await dead.list() where all || entry.job.id == id {
+                for (entry, raw) in try await dead.list() where all || entry.id == id {
                     counts[try await dead.requeue(entry, raw: raw), default: 0] += 1
                 }
                 return counts
             }
             if let id, counts.isEmpty { throw ValidationError("no dead letter for job \(id)") }
-            print("requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)")
+            if let id, counts[.malformed] != nil {
+                throw AdminError(
+                    "dead letter \(id) is a malformed job that could not be decoded: it cannot be requeued (dead purge empties the list)")
+            }
+            let malformed = counts[.malformed].map { ", malformed (left dead): \($0)" } ?? ""
+            print("requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)\(malformed)")
         }
     }
 
