@@ -75,6 +75,7 @@ let package = Package(
             name: "RedisClient",
             dependencies: [
                 "CHiredis",
+                "PasswordlessCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -119,6 +120,7 @@ let package = Package(
             dependencies: [
                 "PasswordlessCore",
                 "RedisClient",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Shared/JobQueue",
             swiftSettings: swiftSettings
@@ -141,6 +143,7 @@ let package = Package(
             name: "DeliveryTransport",
             dependencies: [
                 "CCurl",
+                "PasswordlessCore",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

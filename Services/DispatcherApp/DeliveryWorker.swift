@@ -21,7 +21,7 @@ import ServiceSettings
 /// On graceful shutdown it takes nothing new and waits up to `shutdownGrace` for deliveries in
 /// flight; at that deadline it hands what is still in its processing list back to pending and
 /// cancels the rest (libcurl aborts their transfers).
-struct DeliveryWorker: Service {
+struct DeliveryWorker: Service, CustomStringConvertible {
     let queue: DeliveryQueue
     let redis: RedisClient
     let deliverer: JobDeliverer
@@ -35,6 +35,9 @@ struct DeliveryWorker: Service {
     static let batchSize = 64
     /// Jobs seen in the processing list but not held at the last scan.
     private let suspects = NIOLockedValueBox<Set<[UInt8]>>([])
+
+    /// One line for the service group's logs.
+    var description: String { "DeliveryWorker(\(workerID), concurrency \(settings.concurrency))" }
 
     func run() async throws {
         logger.info("dispatcher started", metadata: ["worker": "\(workerID)", "concurrency": "\(settings.concurrency)"])

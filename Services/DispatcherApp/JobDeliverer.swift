@@ -12,9 +12,9 @@ import TenantDirectory
 ///
 /// queued → processing → delivered (removed) / scheduled for a retry / dead-lettered.
 ///
-/// Network errors, timeouts, 429 and 5xx are retried with exponential backoff and full jitter,
-/// never sooner than the provider's `Retry-After` and never past the code's expiry; anything
-/// else, an expired code, or too many attempts goes to the dead letters with the reason.
+/// What happens to the job is the ``JobLifecycle``'s decision (retry rules, expiry, dead-letter
+/// reasons); this type does the I/O around it: the provider call, the settling step in Redis,
+/// the logs and the metrics.
 struct JobDeliverer: Sendable {
     let queue: DeliveryQueue
     let directory: Directory
@@ -27,41 +27,96 @@ struct JobDeliverer: Sendable {
     /// Opened credentials by connection, with the sealed bytes they came from.
     let openedCredentials = NIOLockedValueBox<[UUID: (sealed: [UInt8], secrets: ProviderSecrets)]>([:])
 
+    var policy: JobLifecycle.Policy {
+        JobLifecycle.Policy(maximumAttempts: settings.maximumAttempts, retryBase: settings.retryBase, retryCap: settings.retryCap)
+    }
+
     func deliver(_ raw: [UInt8], worker: String) async {
-        guard let job = try? SendJob.decode(raw) else {
-            logger.error("malformed job dead-lettered", metadata: ["worker": "\(worker)"])
-            await settle("dead-letter", worker: worker) { try await queue.deadLetter(raw, entry: Array(#"{"reason":"malformed"}"#.utf8), worker: worker) }
-            metrics.deadLettered(reason: "malformed")
+        var lifecycle = JobLifecycle(policy: policy)
+        let action = lifecycle.taken(raw, now: Date().millisecondsSince1970)
+        guard case .deliver(let job) = action else {
+            await perform(action, raw: raw, worker: worker, attempt: nil)
             return
         }
-        var metadata: Logger.Metadata = ["job": "\(job.id)", "attempt": "\(job.attempts + 1)"]
-        guard Date().millisecondsSince1970 < job.codeExpiresAt else {
-            await bury(raw, job: job, reason: "expired", lastError: nil, worker: worker, metadata: metadata)
-            return
-        }
-        var providerName = "unknown"
+        let attempt = await self.attempt(job)
+        await perform(lifecycle.finished(attempt.outcome, now: Date().millisecondsSince1970), raw: raw, worker: worker, attempt: attempt)
+    }
+
+    /// One delivery attempt and what is known about it afterwards.
+    struct Attempt {
+        var outcome: JobLifecycle.Outcome
+        var job: SendJob
+        var provider: String
+        var providerMessageID: String?
+        var metadata: Logger.Metadata
+    }
+
+    private func attempt(_ job: SendJob) async -> Attempt {
+        var attempt = Attempt(
+            outcome: .delivered, job: job, provider: "unknown", metadata: ["job": "\(job.id)", "attempt": "\(job.attempts + 1)"])
         do {
             guard let connection = try await directory.connection(id: job.connectionID), let provider = providers[connection.provider] else {
                 throw DeliveryError.permanent(reason: "the connection no longer exists")
             }
-            providerName = connection.provider.rawValue
-            metadata["provider"] = "\(providerName)"
+            attempt.provider = connection.provider.rawValue
+            attempt.metadata["provider"] = "\(attempt.provider)"
             let credentials = try connection.sealedCredentials.map { try openCredentials($0, of: connection) }
             let message = RenderedMessage.render(
                 jobID: job.id, code: try job.code(box: jobSeal), recipient: job.recipient, applicationName: job.applicationName,
                 connection: connection)
-            let providerID = try await provider.deliver(message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
-            let latency = Double(Date().millisecondsSince1970 - job.createdAt) / 1000
-            metrics.attempt(provider: providerName, outcome: "delivered")
-            metrics.latency(provider: providerName, seconds: latency)
+            attempt.providerMessageID = try await provider.deliver(
+                message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
+        } catch let error as DeliveryError {
+            attempt.outcome = Self.outcome(error)
+        } catch {
+            attempt.outcome = Self.outcome(.permanent(reason: "\(error)"))
+        }
+        return attempt
+    }
+
+    static func outcome(_ error: DeliveryError) -> JobLifecycle.Outcome {
+        switch error {
+        case .transient(_, let retryAfter): .failedTemporarily(error: error.description, retryAfter: retryAfter)
+        case .permanent(let reason): .failedPermanently(reason: reason, error: error.description)
+        }
+    }
+
+    /// Carries out the lifecycle's decision: the settling step in Redis, with its log lines and
+    /// metrics. `attempt` is nil when the job was buried before any delivery attempt.
+    private func perform(_ action: JobLifecycle.Action, raw: [UInt8], worker: String, attempt: Attempt?) async {
+        switch action {
+        case .deliver:
+            preconditionFailure("the lifecycle asks for one delivery, before any outcome")
+        case .acknowledge:
+            guard let attempt else { preconditionFailure("the lifecycle acknowledges a job only after an attempt") }
+            let latency = Double(Date().millisecondsSince1970 - attempt.job.createdAt) / 1000
+            metrics.attempt(provider: attempt.provider, outcome: "delivered")
+            metrics.latency(provider: attempt.provider, seconds: latency)
             await settle("complete", worker: worker) { try await queue.complete(raw, worker: worker) }
-            metadata["provider_message"] = providerID.map { "\($0)" }
+            var metadata = attempt.metadata
+            metadata["provider_message"] = attempt.providerMessageID.map { "\($0)" }
             metadata["latency_ms"] = "\(Int(latency * 1000))"
             logger.info("delivered", metadata: metadata)
-        } catch let error as DeliveryError {
-            await failed(raw, job: job, error: error, provider: providerName, worker: worker, metadata: metadata)
-        } catch {
-            await failed(raw, job: job, error: .permanent(reason: "\(error)"), provider: providerName, worker: worker, metadata: metadata)
+        case .retry(let job, let due):
+            guard let attempt else { preconditionFailure("the lifecycle retries a job only after an attempt") }
+            metrics.attempt(provider: attempt.provider, outcome: "retry")
+            let error: String = if case .failedTemporarily(let error, _) = attempt.outcome { error } else { "" }
+            let metadata = attempt.metadata.merging(["error": "\(error)", "due_ms": "\(due)"]) { $1 }
+            logger.warning("delivery failed; retry scheduled", metadata: metadata)
+            await settle("schedule retry", worker: worker) {
+                try await queue.scheduleRetry(raw, updated: job.encoded(), due: due, worker: worker)
+            }
+        case .bury(let letter, let burial):
+            if let attempt { metrics.attempt(provider: attempt.provider, outcome: "dead") }
+            let encoded = (try? JSONEncoder().encode(letter)).map(Array.init) ?? []
+            if burial == .malformed {
+                logger.error("malformed job dead-lettered", metadata: ["worker": "\(worker)", "dead_letter": "\(letter.id)"])
+            } else {
+                let metadata = attempt?.metadata ?? ["job": "\(letter.id)", "attempt": "\(letter.attempts + 1)"]
+                logger.warning("job dead-lettered", metadata: metadata.merging(["reason": "\(letter.reason)"]) { $1 })
+            }
+            metrics.deadLettered(reason: burial.rawValue)
+            await settle("dead-letter", worker: worker) { try await queue.deadLetter(raw, entry: encoded, worker: worker) }
         }
     }
 
@@ -72,38 +127,6 @@ struct JobDeliverer: Sendable {
         let opened = try JSONDecoder().decode(ProviderSecrets.self, from: Data(try secrets.open(sealed, context: connection.sealingContext)))
         openedCredentials.withLockedValue { $0[connection.id] = (sealed, opened) }
         return opened
-    }
-
-    private func failed(_ raw: [UInt8], job: SendJob, error: DeliveryError, provider: String, worker: String, metadata: Logger.Metadata) async {
-        var retried = job
-        retried.attempts += 1
-        guard case .transient(_, let retryAfter) = error else {
-            metrics.attempt(provider: provider, outcome: "dead")
-            await bury(raw, job: retried, reason: error.reason, lastError: error.description, worker: worker, metadata: metadata)
-            return
-        }
-        guard retried.attempts < settings.maximumAttempts else {
-            metrics.attempt(provider: provider, outcome: "dead")
-            await bury(raw, job: retried, reason: "exhausted", lastError: error.description, worker: worker, metadata: metadata)
-            return
-        }
-        let due = Date().millisecondsSince1970 + backoff(attempt: retried.attempts, retryAfter: retryAfter)
-        guard due < job.codeExpiresAt else {
-            metrics.attempt(provider: provider, outcome: "dead")
-            await bury(raw, job: retried, reason: "expired", lastError: error.description, worker: worker, metadata: metadata)
-            return
-        }
-        metrics.attempt(provider: provider, outcome: "retry")
-        logger.warning("delivery failed; retry scheduled", metadata: metadata.merging(["error": "\(error)", "due_ms": "\(due)"]) { $1 })
-        await settle("schedule retry", worker: worker) { try await queue.scheduleRetry(raw, updated: retried.encoded(), due: due, worker: worker) }
-    }
-
-    private func bury(_ raw: [UInt8], job: SendJob, reason: String, lastError: String?, worker: String, metadata: Logger.Metadata) async {
-        let entry = DeadLetter(job: job, reason: reason, attempts: job.attempts, lastError: lastError, diedAt: Date().millisecondsSince1970)
-        let encoded = (try? JSONEncoder().encode(entry)).map(Array.init) ?? []
-        logger.warning("job dead-lettered", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
-        metrics.deadLettered(reason: ["expired", "exhausted"].contains(reason) ? reason : "permanent")
-        await settle("dead-letter", worker: worker) { try await queue.deadLetter(raw, entry: encoded, worker: worker) }
     }
 
     /// Runs a settling step until Redis accepts it: a job must not stay in a processing list
@@ -121,14 +144,5 @@ struct JobDeliverer: Sendable {
                 wait = min(wait * 2, .seconds(2))
             }
         }
-    }
-
-    /// Exponential backoff with full jitter: a random wait up to base·2^attempt, capped, and never
-    /// sooner than `Retry-After`.
-    func backoff(attempt: Int, retryAfter: Int?) -> Int64 {
-        let base = settings.retryBase.components.seconds * 1000
-        let cap = settings.retryCap.components.seconds * 1000
-        let ceiling = min(cap, base << min(Int64(attempt), 20))
-        return max(Int64.random(in: 0...max(1, ceiling)), Int64(retryAfter ?? 0) * 1000)
     }
 }

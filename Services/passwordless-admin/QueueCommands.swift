@@ -61,9 +61,18 @@ struct DeadCommand: AsyncParsableCommand {
                 if json {
                     print(Output.jsonText(Line(entry)))
                 } else {
-                    print("\(entry.job.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))  \(entry.lastError ?? "")")
+                    print("\(entry.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))"
+                        + "  \(Self.detail(entry))")
                 }
             }
+        }
+
+        /// One entry's JSON fields; a malformed job's have no recipient, connection or times of
+        /// its own (null), but the length and digest of its raw bytes.
+        /// The text line's last column: the last error, and for a malformed job what is known of its bytes.
+        static func detail(_ entry: DeadLetter) -> String {
+            guard let malformed = entry.malformed else { return entry.lastError ?? "" }
+            return "\(entry.lastError ?? "")  (\(malformed.length) bytes, sha256 \(malformed.sha256))"
         }
 
         static func iso(_ milliseconds: Int64) -> String {
@@ -72,23 +81,30 @@ struct DeadCommand: AsyncParsableCommand {
 
         /// One dead letter as `--json` prints it: `last_error` is null when there is none.
         struct Line: Encodable {
-            var jobID, recipient, connectionID, reason: String
+            var jobID, reason, diedAt: String
+            var recipient, connectionID, createdAt, codeExpiresAt: String?
             var attempts: Int
             var lastError: String?
-            var createdAt, diedAt, codeExpiresAt: String
+            /// For a job that could not be decoded: its length and SHA-256, never its bytes.
+            var rawLength: Int?
+            var rawSHA256: String?
 
             init(_ entry: DeadLetter) {
-                (jobID, recipient, connectionID) = (entry.job.id, entry.job.recipient, entry.job.connectionID.uuidString.lowercased())
-                (reason, attempts, lastError) = (entry.reason, entry.attempts, entry.lastError)
-                (createdAt, diedAt) = (List.iso(entry.job.createdAt), List.iso(entry.diedAt))
-                codeExpiresAt = List.iso(entry.job.codeExpiresAt)
+                (jobID, reason, diedAt) = (entry.id, entry.reason, List.iso(entry.diedAt))
+                (recipient, connectionID) = (entry.job?.recipient, entry.job?.connectionID.uuidString.lowercased())
+                (createdAt, codeExpiresAt) = (entry.job.map { List.iso($0.createdAt) }, entry.job.map { List.iso($0.codeExpiresAt) })
+                (attempts, lastError) = (entry.attempts, entry.lastError)
+                (rawLength, rawSHA256) = (entry.malformed?.length, entry.malformed?.sha256)
             }
 
             enum CodingKeys: String, CodingKey {
                 case jobID = "job_id", recipient, connectionID = "connection_id", reason, attempts, lastError = "last_error"
                 case createdAt = "created_at", diedAt = "died_at", codeExpiresAt = "code_expires_at"
+                case rawLength = "raw_length", rawSHA256 = "raw_sha256"
             }
 
+            /// Job fields and `last_error` are written as null when absent; the raw entry's facts
+            /// only for a malformed job.
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(jobID, forKey: .jobID)
@@ -96,10 +112,12 @@ struct DeadCommand: AsyncParsableCommand {
                 try container.encode(connectionID, forKey: .connectionID)
                 try container.encode(reason, forKey: .reason)
                 try container.encode(attempts, forKey: .attempts)
-                try container.encode(lastError, forKey: .lastError)  // null, not left out
+                try container.encode(lastError, forKey: .lastError)
                 try container.encode(createdAt, forKey: .createdAt)
                 try container.encode(diedAt, forKey: .diedAt)
                 try container.encode(codeExpiresAt, forKey: .codeExpiresAt)
+                try container.encodeIfPresent(rawLength, forKey: .rawLength)
+                try container.encodeIfPresent(rawSHA256, forKey: .rawSHA256)
             }
         }
     }
@@ -120,13 +138,18 @@ struct DeadCommand: AsyncParsableCommand {
             let counts = try await store.withRedis { redis -> [DeadLetters.RequeueOutcome: Int] in
                 let dead = DeadLetters(redis: redis)
                 var counts: [DeadLetters.RequeueOutcome: Int] = [:]
-                for (entry, raw) in try await dead.list() where all || entry.job.id == id {
+                for (entry, raw) in try await dead.list() where all || entry.id == id {
                     counts[try await dead.requeue(entry, raw: raw), default: 0] += 1
                 }
                 return counts
             }
             if let id, counts.isEmpty { throw ValidationError("no dead letter for job \(id)") }
-            print("requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)")
+            if let id, counts[.malformed] != nil {
+                throw AdminError(
+                    "dead letter \(id) is a malformed job that could not be decoded: it cannot be requeued (dead purge empties the list)")
+            }
+            let malformed = counts[.malformed].map { ", malformed (left dead): \($0)" } ?? ""
+            print("requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)\(malformed)")
         }
     }
 

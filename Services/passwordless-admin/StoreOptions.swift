@@ -55,18 +55,23 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Runs `body` with a Redis client, closed after.
+    /// Runs `body` with a Redis client that is running for its duration (as ``withPostgres(logger:_:)``
+    /// does), shut down after.
     func withRedis<T: Sendable>(_ body: (RedisClient) async throws -> T) async throws -> T {
         var configuration = try ServiceConfiguration.redis(settings())
         configuration.poolSize = 2
         let client = RedisClient(configuration: configuration, logger: .admin)
-        do {
-            let result = try await body(client)
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await client.run() }
+            defer { group.cancelAll() }
+            do {
+                let result = try await body(client)
+                await client.shutdown()
+                return result
+            } catch {
+                await client.shutdown()
+                throw error
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import CCurl
 import NIOConcurrencyHelpers
 import NIOPosix
+import PasswordlessCore
 import ServiceLifecycle
 
 /// HTTPS requests to provider APIs and SMTP submission, both through libcurl.
@@ -11,32 +12,59 @@ import ServiceLifecycle
 /// freed), so connections to a provider stay open and are reused.
 ///
 /// The transport is a `Service`: in a service group it is closed at shutdown, after the
-/// services that were started after it (its users) have stopped.
-public final class CurlTransport: Service, Sendable {
+/// services that were started after it (its users) have stopped. Its threads start in `run()`;
+/// transfers asked for earlier wait for that, for at most `startTimeout`, then fail with
+/// ``TransportError/notRunning``.
+public final class CurlTransport: Service, Sendable, CustomStringConvertible {
     private let threads: NIOThreadPool
     private let handles: NIOLockedValueBox<[CurlHandle]>
+    private let concurrency: Int
+    private let startTimeout: Duration
+    private let gate = StartGate()
+    /// Finished by ``shutdown()``, so that a `run()` outside a service group returns then too.
+    private let stopped = AsyncStream.makeStream(of: Void.self)
     /// The most response bytes buffered from one provider answer.
     public static let maximumResponseBytes = 1 << 20
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
-    /// - Parameter concurrency: how many transfers may run at once (threads).
-    public init(concurrency: Int = 64) {
-        _ = Self.globalInit
-        threads = NIOThreadPool(numberOfThreads: max(1, concurrency))
+    /// - Parameters:
+    ///   - concurrency: how many transfers may run at once (threads).
+    ///   - startTimeout: how long a transfer asked for before `run()` has started waits for it.
+    public init(concurrency: Int = 64, startTimeout: Duration = .seconds(5)) {
+        self.concurrency = max(1, concurrency)
+        self.startTimeout = startTimeout
+        threads = NIOThreadPool(numberOfThreads: self.concurrency)
         handles = NIOLockedValueBox([])
-        threads.start()
     }
 
-    /// Waits for graceful shutdown, then closes the transport.
+    /// One line for the service group's logs.
+    public var description: String { "CurlTransport(\(concurrency) threads)" }
+
+    /// Starts the threads, waits for graceful shutdown (or cancellation, or ``shutdown()``), then
+    /// closes the transport. Returns at once if the transport was already started or shut down.
     public func run() async throws {
-        try? await gracefulShutdown()
+        guard gate.claim() else { return }
+        _ = Self.globalInit
+        threads.start()
+        guard gate.open() else {  // shut down while starting: nobody else stops the threads
+            try? await threads.shutdownGracefully()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await gracefulShutdown() }
+            group.addTask { [stopped] in for await _ in stopped.stream {} }
+            await group.next()
+            group.cancelAll()
+        }
         await shutdown()
     }
 
-    /// Waits for transfers in progress, then frees the threads and handles.
+    /// Waits for transfers in progress, then frees the threads and handles. Idempotent.
     public func shutdown() async {
-        try? await threads.shutdownGracefully()
+        let previous = gate.close()
+        stopped.continuation.finish()
+        if previous == .running { try? await threads.shutdownGracefully() }
         handles.withLockedValue { $0.removeAll() }
     }
 
@@ -53,6 +81,13 @@ public final class CurlTransport: Service, Sendable {
     /// Runs one transfer on a pool thread. Cancelling the calling task aborts the transfer
     /// (libcurl's progress callback checks the flag at least once a second).
     private func onThread<T: Sendable>(_ body: @escaping @Sendable (CurlHandle) throws(TransportError) -> T) async throws(TransportError) -> T {
+        if gate.current != .running {
+            switch await gate.wait(until: .now + startTimeout) {
+            case .running: break
+            case .closed: throw .invalidRequest("the transport is shut down")
+            case .notStarted, .starting: throw .notRunning
+            }
+        }
         let handles = self.handles
         let cancellation = CancellationFlag()
         let result: Result<T, TransportError>

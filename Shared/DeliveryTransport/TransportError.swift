@@ -19,11 +19,13 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     /// The calling task was cancelled (a shutdown deadline); whether the provider got the
     /// message is unknown.
     case cancelled
+    /// The transport's `run()` had not started in time; nothing was sent.
+    case notRunning
 
     /// Whether trying again later could succeed.
     public var isTransient: Bool {
         switch self {
-        case .network, .timeout, .cancelled: true
+        case .network, .timeout, .cancelled, .notRunning: true
         case .smtp(let code, _): (400..<500).contains(code) || code == 0
         case .invalidRequest, .tls, .responseTooLarge: false
         }
@@ -38,6 +40,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .smtp(let code, let m): "SMTP \(code): \(m)"
         case .responseTooLarge: "response too large"
         case .cancelled: "cancelled"
+        case .notRunning: "the transport is not running (its run() has not started)"
         }
     }
 }

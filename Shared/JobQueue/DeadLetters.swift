@@ -25,12 +25,14 @@ public struct DeadLetters: Sendable {
         case expired
         /// Another operator requeued or purged it first.
         case gone
+        /// Not a job that could be decoded: there is nothing to send. The entry stays.
+        case malformed
     }
 
     /// Puts a dead job back in pending with its attempts reset, if its code is still live.
     public func requeue(_ entry: DeadLetter, raw: [UInt8], now: Date = Date()) async throws -> RequeueOutcome {
-        guard entry.job.codeExpiresAt > now.millisecondsSince1970 else { return .expired }
-        var job = entry.job
+        guard var job = entry.job else { return .malformed }
+        guard job.codeExpiresAt > now.millisecondsSince1970 else { return .expired }
         job.attempts = 0
         let moved = try await redis.eval(Self.requeueScript, keys: [RedisKeys.Queue.dead, RedisKeys.Queue.pending], arguments: [raw, job.encoded()])
         return moved.int == 1 ? .requeued : .gone

@@ -97,21 +97,3 @@ public struct DeliveryQueue: Sendable {
         return #due
         """)
 }
-
-/// What the dead-letter list holds for one job: the job (its code still sealed), why it died,
-/// how many attempts it had, the last error and when.
-public struct DeadLetter: Codable, Sendable {
-    public var job: SendJob
-    public var reason: String
-    public var attempts: Int
-    public var lastError: String?
-    public var diedAt: Int64
-
-    public init(job: SendJob, reason: String, attempts: Int, lastError: String?, diedAt: Int64) {
-        self.job = job
-        self.reason = reason
-        self.attempts = attempts
-        self.lastError = lastError
-        self.diedAt = diedAt
-    }
-}

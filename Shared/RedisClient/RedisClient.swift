@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
+import PasswordlessCore
 import ServiceLifecycle
 
 /// A pool of hiredis connections, each driven by a thread of its own, sharing one queue of
@@ -24,40 +25,64 @@ import ServiceLifecycle
 /// ``RedisBlockingConnection`` of their own.
 ///
 /// The client is a `Service`: run it in the process' `ServiceGroup`, which closes it at shutdown.
-public final class RedisClient: Service, Sendable {
+/// Nothing starts before `run()`: calls made earlier wait for it, for at most the command
+/// timeout, then fail with ``RedisError/notRunning``.
+public final class RedisClient: Service, Sendable, CustomStringConvertible {
     public let configuration: RedisConfiguration
     /// The most commands one round trip carries.
     public static let maximumBatch = 256
     private let threads: NIOThreadPool
     private let queue: RequestQueue
     private let logger: Logger
+    private let gate = StartGate()
+    /// Finished by ``shutdown()``, so that a `run()` outside a service group returns then too.
+    private let stopped = AsyncStream.makeStream(of: Void.self)
 
     public init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
-        let workers = max(1, configuration.poolSize)
-        self.threads = NIOThreadPool(numberOfThreads: workers)
+        self.threads = NIOThreadPool(numberOfThreads: max(1, configuration.poolSize))
         self.queue = RequestQueue()
         self.logger = logger
+    }
+
+    /// One line for the service group's logs: where, and how many connections (no password).
+    public var description: String {
+        "RedisClient(\(configuration.host):\(configuration.port), pool \(max(1, configuration.poolSize)))"
+    }
+
+    /// Starts the connections' threads, waits for graceful shutdown (or cancellation, or
+    /// ``shutdown()``), then closes the pool. Returns at once if the client was already started
+    /// or shut down.
+    public func run() async throws {
+        guard gate.claim() else { return }
         threads.start()
-        for _ in 0..<workers {
-            threads.submit { [queue] state in
+        for _ in 0..<max(1, configuration.poolSize) {
+            threads.submit { [queue, configuration, logger] state in
                 guard case .active = state else { return }
                 Self.work(queue: queue, configuration: configuration, logger: logger)
             }
         }
-    }
-
-    /// Waits for graceful shutdown, then closes the pool.
-    public func run() async throws {
-        try? await gracefulShutdown()
+        guard gate.open() else {  // shut down while starting: nobody else stops the threads
+            try? await threads.shutdownGracefully()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await gracefulShutdown() }
+            group.addTask { [stopped] in for await _ in stopped.stream {} }
+            await group.next()
+            group.cancelAll()
+        }
         await shutdown()
     }
 
     /// Fails the requests still waiting, lets the threads finish their batch, closes the
-    /// connections and stops the threads. Idempotent.
+    /// connections and stops the threads. Idempotent; calls made afterwards throw
+    /// ``RedisError/clientClosed``.
     public func shutdown() async {
+        let previous = gate.close()
         for request in queue.close() { request.finish(.failure(.clientClosed)) }
-        try? await threads.shutdownGracefully()
+        stopped.continuation.finish()
+        if previous == .running { try? await threads.shutdownGracefully() }
     }
 
     // MARK: Commands
@@ -77,8 +102,16 @@ public final class RedisClient: Service, Sendable {
     /// Sends the commands in one round trip and returns their replies in order, error replies in place.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
+        let deadline = ContinuousClock.now + configuration.commandTimeout
+        if gate.current != .running {
+            switch await gate.wait(until: deadline) {
+            case .running: break
+            case .closed: throw .clientClosed
+            case .notStarted, .starting: throw .notRunning
+            }
+        }
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[RESPValue], RedisError>, Never>) in
-            let request = Request(commands: commands, deadline: .now + configuration.commandTimeout, continuation: continuation)
+            let request = Request(commands: commands, deadline: deadline, continuation: continuation)
             if !queue.enqueue(request) { request.finish(.failure(.clientClosed)) }
         }
         return try result.get()

@@ -19,6 +19,9 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     case unexpectedReply(String)
     /// The client was shut down.
     case clientClosed
+    /// The client's `run()` had not started within the command timeout (it runs in a service
+    /// group, or for a CLI's duration in a task group).
+    case notRunning
 
     public var description: String {
         switch self {
@@ -30,6 +33,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .server(let m): "Redis error: \(m)"
         case .unexpectedReply(let m): "unexpected Redis reply: \(m)"
         case .clientClosed: "the Redis client is shut down"
+        case .notRunning: "the Redis client is not running (its run() has not started)"
         }
     }
 
@@ -37,7 +41,7 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// once the server is back.
     public var isConnectionError: Bool {
         switch self {
-        case .connectionFailed, .connectionLost, .timeout, .protocolError: true
+        case .connectionFailed, .connectionLost, .timeout, .protocolError, .notRunning: true
         default: false
         }
     }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// has gathered every ``interval`` in batched UPDATEs — the channel marked verified,
 /// `last_login` and `logins_count` updated. At shutdown it writes what is still buffered before
 /// PostgreSQL closes.
-public final class LoginRecorder: Service, Sendable {
+public final class LoginRecorder: Service, Sendable, CustomStringConvertible {
     private let users: UserRepository
     private let logger: Logger
     private let pending = NIOLockedValueBox<[(userID: String, at: Date)]>([])
@@ -25,6 +25,9 @@ public final class LoginRecorder: Service, Sendable {
         self.logger = logger
         self.interval = interval
     }
+
+    /// One line for the service group's logs.
+    public var description: String { "LoginRecorder(every \(interval))" }
 
     public func record(userID: String, at date: Date = Date()) {
         pending.withLockedValue { pending in

@@ -384,13 +384,17 @@ struct Run {
         var configuration = try RedisConfiguration(url: options.redisURL)
         configuration.poolSize = 16
         let redis = RedisClient(configuration: configuration, logger: Logger(label: "bench"))
-        do {
-            let result = try await body(redis)
-            await redis.shutdown()
-            return result
-        } catch {
-            await redis.shutdown()
-            throw error
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await redis.run() }
+            defer { group.cancelAll() }
+            do {
+                let result = try await body(redis)
+                await redis.shutdown()
+                return result
+            } catch {
+                await redis.shutdown()
+                throw error
+            }
         }
     }
 

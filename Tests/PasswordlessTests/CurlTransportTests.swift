@@ -49,7 +49,7 @@ struct CurlTransportTests {
 
     @Test func postsFormWithBasicAuthAndHeaders() async throws {
         try await withProviderServer { port, seen in
-            let transport = CurlTransport(concurrency: 2)
+            let transport = CurlTransport.running(concurrency: 2)
             let response = try await transport.perform(OutgoingHTTPRequest(
                 url: "http://127.0.0.1:\(port)/2010-04-01/Accounts/AC123/Messages.json",
                 headers: [("Content-Type", "application/x-www-form-urlencoded"), ("I-Twilio-Idempotency-Token", "job-1")],
@@ -71,7 +71,7 @@ struct CurlTransportTests {
 
     @Test func manyRequestsInFlightAtOnce() async throws {
         try await withProviderServer { port, seen in
-            let transport = CurlTransport(concurrency: 16)
+            let transport = CurlTransport.running(concurrency: 16)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<100 {
                     group.addTask {
@@ -90,7 +90,7 @@ struct CurlTransportTests {
 
     @Test func timeoutsRefusalsAndBadURLsAreTyped() async throws {
         try await withProviderServer { port, _ in
-            let transport = CurlTransport(concurrency: 2)
+            let transport = CurlTransport.running(concurrency: 2)
             await #expect(throws: TransportError.timeout) {
                 try await transport.perform(OutgoingHTTPRequest(url: "http://127.0.0.1:\(port)/slow", timeout: .milliseconds(300)))
             }
@@ -141,7 +141,7 @@ struct CurlTransportTests {
         let (server, port, mailbox) = try await startSMTPServer([
             "--auth", "mailer:pa55", "--tls-cert", certificate, "--tls-key", key, "--require-tls",
         ])
-        let transport = CurlTransport(concurrency: 2)
+        let transport = CurlTransport.running(concurrency: 2)
         try await transport.send(
             OutgoingMail(from: "no-reply@acme.test", recipients: ["ada@example.com"], message: Self.message),
             via: SMTPServer(url: "smtp://localhost:\(port)", username: "mailer", password: "pa55", tls: .required, caFile: certificate))
@@ -168,7 +168,7 @@ struct CurlTransportTests {
 
     @Test func plainServerWithOpportunisticTLSAndPermanentRefusals() async throws {
         let (server, port, mailbox) = try await startSMTPServer()
-        let transport = CurlTransport(concurrency: 2)
+        let transport = CurlTransport.running(concurrency: 2)
         let mail = OutgoingMail(from: "no-reply@acme.test", recipients: ["ada@example.com"], message: Self.message)
         try await transport.send(mail, via: SMTPServer(url: "smtp://127.0.0.1:\(port)"))
         #expect(try received(mailbox).map(\.tls) == [false])
@@ -191,6 +191,19 @@ struct CurlTransportTests {
         }
         rejecting.signal(SIGTERM)
         await transport.shutdown()
+    }
+
+    /// Its threads start in `run()`: a transfer asked for before waits for it, and fails clearly
+    /// (as worth retrying) when it does not come.
+    @Test func transfersBeforeRunWaitForItOrFailClearly() async throws {
+        let idle = CurlTransport(concurrency: 1, startTimeout: .milliseconds(200))
+        #expect(idle.description == "CurlTransport(1 threads)")
+        await #expect(throws: TransportError.notRunning) {
+            try await idle.perform(OutgoingHTTPRequest(url: "http://127.0.0.1:9/", headers: [], body: []))
+        }
+        #expect(TransportError.notRunning.isTransient)
+        await idle.shutdown()
+        try await idle.run()  // returns at once: a shut-down transport never starts
     }
 
     private func makeSelfSignedCertificate() throws -> (certificate: String, key: String) {

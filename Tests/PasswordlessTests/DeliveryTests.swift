@@ -39,7 +39,7 @@ struct DeliveryTests {
     }
 
     static func stats(_ stack: PasswordlessStack) async throws -> QueueStats {
-        let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+        let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
         defer { Task { await redis.shutdown() } }
         return try await QueueStats.read(from: redis)
     }
@@ -176,7 +176,7 @@ struct DeliveryTests {
         try await PasswordlessStack.with(options) { stack in
             let tenant = try await stack.makeTenant()
             try await Self.requestCodes(stack, clientID: tenant.clientID, count: 3, parallel: 1)
-            let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             let worker = try #require(try await redis.send("SMEMBERS", "pl:{queue}:workers").array?.first?.string)
             let moved = try await redis.send("LMOVE", "pl:{queue}:pending", "pl:{queue}:processing:\(worker)", "RIGHT", "LEFT")
             #expect(moved.bytes != nil, "nothing was pending to orphan")
@@ -223,6 +223,38 @@ struct DeliveryTests {
         }
     }
 
+    /// Bytes that are not a job are dead-lettered as an entry operators can list (without the
+    /// bytes), count and purge, and that is never requeued.
+    @Test func malformedJobsAreDeadLetteredVisibly() async throws {
+        try await PasswordlessStack.with { stack in
+            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            try await redis.send("LPUSH", "pl:{queue}:pending", #"{"id":"half a job"#)
+            await redis.shutdown()
+            let dead = await TestEnvironment.eventually(within: .seconds(10)) { (try? await Self.stats(stack).dead) == 1 }
+            #expect(dead, "the malformed job was not dead-lettered:\n\(stack.dispatcher.output.suffix(2000))")
+
+            let id = "malformed-96f550fe1b9c97f8"
+            let listed = try await stack.admin(["dead", "list", "--json"], json: false)
+            let object = try JSONSerialization.jsonObject(with: Data(listed.output.utf8))
+            let entry = try #require(object as? [String: Any], "\(listed.output)")
+            #expect(entry["job_id"] as? String == id && entry["reason"] as? String == "malformed", "\(entry)")
+            #expect(entry["raw_length"] as? Int == 17 && entry["attempts"] as? Int == 0)
+            #expect(entry["raw_sha256"] as? String == "96f550fe1b9c97f815cf27b077fc392512dbaacd7757e69dc25f329bc9e0fa04")
+            let text = try await stack.admin(["dead", "list"], json: false)
+            #expect(text.output.hasPrefix("\(id)  malformed  attempts=0"), "\(text.output)")
+            #expect(!(listed.output + text.output).contains("half a job"))
+
+            let requeue = try await stack.admin(["dead", "requeue", id], json: false)
+            #expect(requeue.status != 0 && requeue.output.contains("cannot be requeued"), "\(requeue.output)")
+            #expect(requeue.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "\(requeue.output)")
+            let all = try await stack.admin(["dead", "requeue", "--all"], json: false)
+            #expect(all.output.contains("requeued: 0, code expired (left dead): 0, malformed (left dead): 1"), "\(all.output)")
+            let stats = try await Self.stats(stack)
+            #expect(stats.pending == 0 && stats.processing == 0 && stats.dead == 1, "\(stats)")
+            #expect(try await stack.admin(["dead", "purge"], json: false).output.contains("purged: 1"))
+        }
+    }
+
     @Test func sigtermFinishesOrHandsBackEveryJob() async throws {
         var options = PasswordlessStack.Options()
         options.twilioArguments = ["--delay-ms", "3000"]
@@ -241,7 +273,7 @@ struct DeliveryTests {
             #expect(took < .seconds(5), "took \(took) with a 1 s grace")
 
             try await Task.sleep(for: .seconds(3))  // let the fake provider finish requests that were cut off
-            let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             let pending = try await redis.send(RedisCommand("LRANGE", "pl:{queue}:pending", 0, -1)).array ?? []
             let pendingIDs = pending.compactMap { $0.bytes.flatMap { try? SendJob.decode($0).id } }
             await redis.shutdown()

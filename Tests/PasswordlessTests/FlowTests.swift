@@ -239,7 +239,7 @@ struct FlowTests {
             let refused = try await stack.post(
                 "/passwordless/start", json: ["client_id": tenant.clientID, "connection": "sms", "phone_number": "+15005550001"])
             #expect(refused.status == 200)
-            let redis = RedisClient(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             let dead = await TestEnvironment.eventually(within: .seconds(10)) {
                 ((try? await redis.send("LLEN", "pl:{queue}:dead").int) ?? 0) == 1
             }

@@ -8,7 +8,7 @@ struct RedisClientTests {
     func withSharedRedis(_ body: (RedisClient, String) async throws -> Void) async throws {
         var configuration = try RedisConfiguration(url: try TestEnvironment.redisURL())
         configuration.poolSize = 4
-        let client = RedisClient(configuration: configuration, logger: .quiet)
+        let client = RedisClient.running(configuration: configuration, logger: .quiet)
         let prefix = "{\(TestEnvironment.uniqueName("test"))}:"
         do {
             try await body(client, prefix)
@@ -120,7 +120,7 @@ struct RedisClientTests {
         var configuration = try RedisConfiguration(url: server.url)
         configuration.poolSize = 2
         configuration.connectTimeout = .milliseconds(500)
-        let redis = RedisClient(configuration: configuration, logger: .quiet)
+        let redis = RedisClient.running(configuration: configuration, logger: .quiet)
         let blocking = redis.makeBlockingConnection()
 
         try await redis.send("SET", "before", "1")
@@ -171,7 +171,7 @@ struct RedisClientTests {
 
     @Test func refusedConnectionsAndAuthFailuresAreTyped() async throws {
         let port = try TestEnvironment.freePort()
-        let nobody = RedisClient(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)"), logger: .quiet)
+        let nobody = RedisClient.running(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(port)"), logger: .quiet)
         await #expect {
             try await nobody.ping()
         } throws: { error in
@@ -182,7 +182,7 @@ struct RedisClientTests {
 
         let server = try RedisServerProcess(extraArguments: ["--requirepass", "letmein"])
         try await server.start()
-        let wrong = RedisClient(configuration: try RedisConfiguration(url: "redis://:nope@127.0.0.1:\(server.port)/3"), logger: .quiet)
+        let wrong = RedisClient.running(configuration: try RedisConfiguration(url: "redis://:nope@127.0.0.1:\(server.port)/3"))
         await #expect {
             try await wrong.ping()
         } throws: { error in
@@ -191,7 +191,7 @@ struct RedisClientTests {
         }
         await wrong.shutdown()
 
-        let right = RedisClient(configuration: try RedisConfiguration(url: "redis://:letmein@127.0.0.1:\(server.port)/3"), logger: .quiet)
+        let right = RedisClient.running(configuration: try RedisConfiguration(url: "redis://:letmein@127.0.0.1:\(server.port)/3"))
         try await right.ping()
         try await right.send("SET", "k", "v")
         #expect(try await right.send("CLIENT", "INFO").string?.contains("db=3") == true)
@@ -200,9 +200,32 @@ struct RedisClientTests {
     }
 
     @Test func shutDownClientsRefuseWork() async throws {
-        let redis = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL()), logger: .quiet)
+        let redis = RedisClient.running(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL()), logger: .quiet)
         try await redis.ping()
         await redis.shutdown()
         await #expect(throws: RedisError.clientClosed) { try await redis.ping() }
+    }
+
+    /// Nothing starts before `run()`: calls made earlier wait for it, and fail clearly (never
+    /// hang) when it does not come within the command timeout.
+    @Test func callsBeforeRunWaitForItOrFailClearly() async throws {
+        var configuration = try RedisConfiguration(url: try TestEnvironment.redisURL())
+        configuration.commandTimeout = .milliseconds(300)
+        let idle = RedisClient(configuration: configuration, logger: .quiet)
+        #expect(idle.description == "RedisClient(\(configuration.host):\(configuration.port), pool 2)")
+        let started = ContinuousClock.now
+        await #expect(throws: RedisError.notRunning) { try await idle.ping() }
+        #expect(ContinuousClock.now - started < .seconds(2))
+        await idle.shutdown()
+        await #expect(throws: RedisError.clientClosed) { try await idle.ping() }
+        try await idle.run()  // returns at once: a shut-down client never starts
+
+        let late = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL()), logger: .quiet)
+        async let answered: Void = late.ping()
+        try await Task.sleep(for: .milliseconds(200))
+        let running = Task { try await late.run() }
+        try await answered
+        await late.shutdown()
+        try await running.value  // run() ends with shutdown()
     }
 }

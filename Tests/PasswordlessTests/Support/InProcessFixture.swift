@@ -131,7 +131,7 @@ struct InProcessFixture: Sendable {
     }
 
     private func withRedis<T: Sendable>(_ body: (RedisClient) async throws -> T) async throws -> T {
-        let client = RedisClient(configuration: configuration.redis, logger: .quiet)
+        let client = RedisClient.running(configuration: configuration.redis)
         do {
             let result = try await body(client)
             await client.shutdown()
