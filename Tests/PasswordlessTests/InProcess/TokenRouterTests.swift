@@ -147,6 +147,40 @@ struct TokenRouterTests {
             #expect(try await client.execute(uri: "/oauth/token", method: .get).status == .methodNotAllowed)
         }
     }
+
+    @Test func rotatedKeysKeepIssuedTokensVerifiable() async throws {
+        try await InProcessFixture.with { fixture in
+            /// Sends a code through the gateway and exchanges it on a token service built now, as a
+            /// token service that (re)loaded the tenant's keys at that moment would.
+            func login(_ phone: String) async throws -> (idToken: String, jwks: String) {
+                let gateway = try await Gateway.buildApplication(
+                    configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
+                try await gateway.test(.router) { client in
+                    let started = try await RouterTest.post(
+                        client, "/passwordless/start", ["client_id": fixture.publicClient, "connection": "sms", "phone_number": phone])
+                    #expect(started.status == .ok)
+                }
+                let code = try #require(try await fixture.queuedCode(for: phone))
+                let token = try await TokenService.buildApplication(
+                    configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
+                return try await token.test(.router) { client in
+                    var body = Self.exchange(fixture, code: code)
+                    body["username"] = phone
+                    let reply = try await RouterTest.post(client, "/oauth/token", body)
+                    let idToken = try #require(reply.object["id_token"] as? String)
+                    return (idToken, try await client.execute(uri: "/.well-known/jwks.json", method: .get).text)
+                }
+            }
+            let before = try await login("+14155557000")
+            let kid = try await fixture.rotateSigningKey()
+            let after = try await login("+14155557001")
+            let keys = try await JWTKeyCollection().add(jwksJSON: after.jwks)
+            _ = try await keys.verify(before.idToken, as: PhoneClaims.self)
+            _ = try await keys.verify(after.idToken, as: PhoneClaims.self)
+            #expect(try TokenSignerTests.kid(after.idToken) == kid, "new tokens are not signed with the new key")
+            #expect(after.jwks.components(separatedBy: "\"kid\"").count - 1 == 2, "the JWKS should hold the new and the previous key")
+        }
+    }
 }
 
 /// The claims of an id token for a phone number, as a relying party would read them.

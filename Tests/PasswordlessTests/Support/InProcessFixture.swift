@@ -39,7 +39,12 @@ struct InProcessFixture: Sendable {
     /// Creates the database and its rows, runs `body`, then drops the database and the jobs.
     static func with(_ body: @Sendable (InProcessFixture) async throws -> Void) async throws {
         try await TemporaryDatabase.with { database in
-            let fixture = try await database.withClient { client in try await seed(client, database: database) }
+            let fixture: InProcessFixture
+            do {
+                fixture = try await database.withClient { client in try await seed(client, database: database) }
+            } catch let error as PSQLError {
+                throw TemporaryDatabase.Failed(description: "seeding \(database.name): \(String(reflecting: error))")
+            }
             defer { Task { try? await fixture.removeJobs() } }
             try await body(fixture)
             try await fixture.removeJobs()
@@ -101,6 +106,19 @@ struct InProcessFixture: Sendable {
         return InProcessFixture(
             configuration: configuration, tenant: tenant, publicClient: publicID, confidentialClient: (confidentialID, secret),
             roOnlyClient: roID, sms: sms, email: email, managementToken: managementToken)
+    }
+
+    /// Makes a new RS256 key the tenant's current one, as `passwordless-admin keys rotate` does;
+    /// returns its kid.
+    func rotateSigningKey() async throws -> String {
+        let key = try SigningKeyFactory.make(.rs256)
+        let sealed = SecretBox(masterKey: Self.masterKey, purpose: .secretsAtRest)
+            .seal(key.privateKeyPEM, context: StoredSigningKey.sealingContext(kid: key.kid))
+        try await TemporaryDatabase.withClient(configuration.database) { client in
+            try await SigningKeyRepository(client: client, logger: .quiet).rotate(
+                to: StoredSigningKey(kid: key.kid, tenantID: tenant.id, algorithm: key.algorithm, sealedPrivateKey: sealed, publicJWK: key.publicJWK))
+        }
+        return key.kid
     }
 
     /// The code of the newest job queued for `recipient`, opened as the dispatcher would.

@@ -12,7 +12,9 @@ struct TemporaryDatabase {
     static func with<T: Sendable>(_ body: (TemporaryDatabase) async throws -> T) async throws -> T {
         let admin = try DatabaseSettings(url: try TestEnvironment.databaseURL())
         let name = TestEnvironment.uniqueName("pl_test")
-        try await withClient(admin) { client in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        try await described("CREATE DATABASE \(name)") {
+            try await withClient(admin) { client in try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)")) }
+        }
         let database = TemporaryDatabase(settings: admin.with(database: name), name: name)
         do {
             let result = try await body(database)
@@ -25,8 +27,23 @@ struct TemporaryDatabase {
     }
 
     private static func drop(_ name: String, admin: DatabaseSettings) async throws {
-        try await withClient(admin) { client in
-            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+        try await described("DROP DATABASE \(name)") {
+            try await withClient(admin) { client in
+                try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+            }
+        }
+    }
+
+    /// What PostgreSQL said, in full: `PSQLError`'s own description is deliberately vague.
+    struct Failed: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private static func described<T>(_ statement: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            throw Failed(description: "\(statement): \(String(reflecting: error))")
         }
     }
 
