@@ -28,8 +28,6 @@ struct ManagementController {
         self.hasher = hasher
     }
 
-    static let allowed: Set<String> = ["connection", "email", "phone_number", "email_verified", "phone_verified", "verify_email"]
-
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.post("/api/users") { request, context in try await register(request, context: context, send: true) }
         router.post("/api/v2/users") { request, context in try await register(request, context: context, send: false) }
@@ -69,18 +67,19 @@ struct ManagementController {
 
     func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> Response {
         let tenant = try await authorize(request, scope: "create:users")
-        let fields = try await RequestFields.parse(request)
-        try fields.rejectUnknown(allowed: Self.allowed)
-        guard let name = try fields.string("connection") else {
+        let body = try await request.decode(as: UserRequest.self, context: context)
+        try body.rejectUnknown()
+        guard let name = try body.connection.value else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
         }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
             throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
         }
-        let recipient = try Recipient.parse(strategy: connection.strategy, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
-        let emailVerified = try fields.bool("email_verified")
-        let phoneVerified = try fields.bool("phone_verified")
-        _ = try fields.bool("verify_email")
+        let recipient = try Recipient.parse(
+            strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
+        let emailVerified = try body.emailVerified.value
+        let phoneVerified = try body.phoneVerified.value
+        _ = try body.verifyEmail.value
         // Auth0 lets the management API vouch for the address it registers.
         let verified = (connection.strategy == .email ? emailVerified : phoneVerified) ?? false
 

@@ -15,8 +15,6 @@ struct StartController {
     let hasher: CredentialHasher
     let clientAddress: ClientAddress
 
-    static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
-
     /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
     /// ``CodeRequestOutcome``. Served on the metrics port only: `not_sent` tells who exists.
     static func codesRequested(_ strategy: Connection.Strategy, outcome: CodeRequestOutcome) {
@@ -29,11 +27,11 @@ struct StartController {
     }
 
     func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
-        let fields = try await RequestFields.parse(request)
-        try fields.rejectUnknown(allowed: Self.allowed)
+        let body = try await request.decode(as: StartRequest.self, context: context)
+        try body.rejectUnknown()
         let credentials: ClientCredentials
         do {
-            credentials = try ClientCredentials.read(request, fields: fields)
+            credentials = try ClientCredentials.read(request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value)
         } catch let malformed as ClientCredentials.Malformed {
             throw APIError.badRequest(malformed.description)
         }
@@ -50,14 +48,15 @@ struct StartController {
             throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
         }
         let authenticated = credentials.secret != nil
-        guard let connectionName = try fields.string("connection") else {
+        guard let connectionName = try body.connection.value else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
         }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: connectionName) else {
             throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
         }
-        let recipient = try Recipient.parse(strategy: connection.strategy, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
-        switch try fields.string("send") ?? (connection.strategy == .email ? "link" : "code") {
+        let recipient = try Recipient.parse(
+            strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
+        switch try body.send.value ?? (connection.strategy == .email ? "link" : "code") {
         case "code":
             guard client.allows(.otp) else {
                 throw APIError(
@@ -69,7 +68,7 @@ struct StartController {
         default:
             throw APIError.badRequest("The property send must be \"code\" or \"link\".")
         }
-        try AuthParams.validate(fields.values["authParams"])
+        try AuthParams.validate(body.authParams)
 
         let language = request.headers[HTTPField.Name("x-request-language")!]
         let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)

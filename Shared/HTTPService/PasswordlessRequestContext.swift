@@ -2,7 +2,7 @@ import Hummingbird
 import NIOCore
 
 /// The request context of every service: Hummingbird's basics plus the peer's address, which
-/// the client-IP rules need.
+/// the client-IP rules need, and ``BodyDecoder`` for request bodies.
 public struct PasswordlessRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer: the client, or the proxy in front of it.
@@ -12,4 +12,7 @@ public struct PasswordlessRequestContext: RequestContext, RemoteAddressRequestCo
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
     }
+
+    /// `request.decode(as:context:)` reads JSON and form bodies with Auth0's errors.
+    public var requestDecoder: BodyDecoder { BodyDecoder() }
 }
