@@ -24,7 +24,8 @@ public func buildApplication(configuration: ServiceConfiguration, registry: Prom
     let transport = CurlTransport(concurrency: 32)
 
     StartController(
-        directory: directory, starter: starter, hasher: hasher, clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
+        directory: directory, starter: starter, authenticator: ClientAuthenticator(directory: directory, hasher: hasher),
+        clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
     ).addRoutes(to: router)
     ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
         .addRoutes(to: router)

@@ -12,7 +12,7 @@ import TenantDirectory
 struct StartController {
     let directory: Directory
     let starter: LoginStarter
-    let hasher: CredentialHasher
+    let authenticator: ClientAuthenticator
     let clientAddress: ClientAddress
 
     /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
@@ -29,25 +29,11 @@ struct StartController {
     func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         let body = try await request.decode(as: StartRequest.self, context: context)
         try body.rejectUnknown()
-        let credentials: ClientCredentials
-        do {
-            credentials = try ClientCredentials.read(request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value)
-        } catch let malformed as ClientCredentials.Malformed {
-            throw APIError.badRequest(malformed.description)
-        }
-        guard let clientID = credentials.clientID, !clientID.isEmpty else {
-            throw APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
-        }
-        guard let client = try await directory.client(id: clientID),
-            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
-        else {
-            throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(APIError.echo(clientID))")
-        }
-        try OriginPolicy.check(request, client: client)
-        guard credentials.authenticate(client, hasher: hasher) else {
-            throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
-        }
-        let authenticated = credentials.secret != nil
+        let caller = try await authenticator.authenticate(
+            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value
+        ).mapError(Self.refusal).get()
+        let (tenant, client) = (caller.tenant, caller.client)
+        let authenticated = caller.credentials.secret != nil
         guard let connectionName = try body.connection.value else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
         }
@@ -58,11 +44,7 @@ struct StartController {
             strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
         switch try body.send.value ?? (connection.strategy == .email ? "link" : "code") {
         case "code":
-            guard client.allows(.otp) else {
-                throw APIError(
-                    status: 403, error: "unauthorized_client",
-                    description: "Grant type '\(Client.GrantType.otp.oauthName)' not allowed for the client.")
-            }
+            guard client.allows(.otp) else { throw Self.refusal(.grantNotAllowed(.otp)) }
         case "link":
             throw APIError.badRequest("Magic links are not available yet: send \"send\": \"code\" to receive a code.")
         default:
@@ -100,6 +82,20 @@ struct StartController {
             return try JSONResponse.make(object: [
                 "_id": started.user.id, "phone_number": recipient.normalized, "phone_verified": false, "request_language": language ?? NSNull(),
             ])
+        }
+    }
+
+    /// Auth0's start errors for a caller that does not authenticate a client.
+    static func refusal(_ failure: ClientAuthenticator.Failure) -> APIError {
+        switch failure {
+        case .malformed(let description): .badRequest(description)
+        case .missingClientID, .emptyClientID:
+            APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
+        case .unknownClient(let id): APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(APIError.echo(id))")
+        case .originNotAllowed(let origin): OriginPolicy.refusal(origin: origin)
+        case .unauthenticated: APIError(status: 401, error: "access_denied", description: "Unauthorized")
+        case .grantNotAllowed(let grant):
+            APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
         }
     }
 }

@@ -15,7 +15,7 @@ struct TokenController {
     let directory: Directory
     let codes: CodeStore
     let issuer: TokenIssuer
-    let hasher: CredentialHasher
+    let authenticator: ClientAuthenticator
     let recorder: LoginRecorder
 
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
@@ -33,8 +33,10 @@ struct TokenController {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(APIError.echo(grant))")
         }
         try body.rejectUnknown()
-        let (tenant, client) = try await authenticate(
-            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .otp)
+        let caller = try await authenticator.authenticate(
+            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .otp
+        ).mapError(Self.refusal).get()
+        let (tenant, client) = (caller.tenant, caller.client)
         guard let realm = try body.realm.value else { throw Self.invalidRequest("Missing required parameter: realm") }
         guard let username = try body.username.value else { throw Self.invalidRequest("Missing required parameter: username") }
         guard let otp = try body.otp.value else { throw Self.invalidRequest("Missing required parameter: otp") }
@@ -62,8 +64,10 @@ struct TokenController {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "grant_type must be password")
         }
         try body.rejectUnknown()
-        let (tenant, client) = try await authenticate(
-            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .password)
+        let caller = try await authenticator.authenticate(
+            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .password
+        ).mapError(Self.refusal).get()
+        let (tenant, client) = (caller.tenant, caller.client)
         guard let name = try body.connection.value else { throw Self.invalidRequest("Missing required parameter: connection") }
         guard let username = try body.username.value else { throw Self.invalidRequest("Missing required parameter: username") }
         guard let password = try body.password.value else { throw Self.invalidRequest("Missing required parameter: password") }
@@ -84,32 +88,21 @@ struct TokenController {
 
     // MARK: Shared steps
 
-    /// The client and its tenant, authenticated as its type requires and allowed `grant`:
-    /// 401 `invalid_client` (with `WWW-Authenticate`) for an unknown client, a missing or wrong
-    /// secret; 403 for a page origin the client does not list or a grant it does not have.
-    func authenticate(_ request: Request, clientID: String?, clientSecret: String?, grant: Client.GrantType) async throws
-        -> (Tenant, Client)
-    {
-        let credentials: ClientCredentials
-        do throws(ClientCredentials.Malformed) {
-            credentials = try ClientCredentials.read(request, clientID: clientID, clientSecret: clientSecret)
-        } catch {
-            throw Self.invalidRequest(error.description)
+    /// OAuth's errors for a caller that does not authenticate a client: 400 `invalid_request`
+    /// for malformed credentials or no `client_id`; 401 `invalid_client` (with
+    /// `WWW-Authenticate`) for an unknown client, a missing or wrong secret; 403 for a page
+    /// origin the client does not list or a grant it does not have.
+    static func refusal(_ failure: ClientAuthenticator.Failure) -> APIError {
+        switch failure {
+        case .malformed(let description): invalidRequest(description)
+        case .missingClientID: invalidRequest("Missing required parameter: client_id")
+        case .emptyClientID, .unknownClient: invalidClient("Unknown client.")
+        case .originNotAllowed(let origin): OriginPolicy.refusal(origin: origin)
+        case .unauthenticated(let secretGiven):
+            invalidClient(secretGiven ? "Client authentication failed." : "Client authentication is required.")
+        case .grantNotAllowed(let grant):
+            APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
         }
-        guard let clientID = credentials.clientID else { throw Self.invalidRequest("Missing required parameter: client_id") }
-        guard let client = try await directory.client(id: clientID),
-            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
-        else {
-            throw Self.invalidClient("Unknown client.")
-        }
-        try OriginPolicy.check(request, client: client)
-        guard credentials.authenticate(client, hasher: hasher) else {
-            throw Self.invalidClient(credentials.secret == nil ? "Client authentication is required." : "Client authentication failed.")
-        }
-        guard client.allows(grant) else {
-            throw APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
-        }
-        return (tenant, client)
     }
 
     /// The tenant's API named by `audience` (none without one); 403 `access_denied` "Service not
