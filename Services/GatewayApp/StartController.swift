@@ -1,4 +1,3 @@
-import Foundation
 import HTTPService
 import HTTPTypes
 import Hummingbird
@@ -26,7 +25,7 @@ struct StartController {
         router.post("/passwordless/start") { request, context in try await start(request, context: context) }
     }
 
-    func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+    func start(_ request: Request, context: PasswordlessRequestContext) async throws -> StartAnswer {
         let body = try await request.decode(as: StartRequest.self, context: context)
         try body.rejectUnknown()
         let caller = try await authenticator.authenticate(
@@ -73,15 +72,9 @@ struct StartController {
                 "tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")",
                 "new_user": "\(started.created)",
             ])
-        // The same body whether the user existed, was created, or (sign-ups disabled) does not
-        // exist: `*_verified` is always false here, so the answer reveals nothing about who exists.
         switch connection.strategy {
-        case .email:
-            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient.normalized, "email_verified": false])
-        case .sms:
-            return try JSONResponse.make(object: [
-                "_id": started.user.id, "phone_number": recipient.normalized, "phone_verified": false, "request_language": language ?? NSNull(),
-            ])
+        case .email: return .email(userID: started.user.id, email: recipient.normalized)
+        case .sms: return .sms(userID: started.user.id, phoneNumber: recipient.normalized, language: language)
         }
     }
 

@@ -21,11 +21,11 @@ struct TokenController {
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
-        router.post("/oauth/token") { request, context in try await token(request, context: context) }
-        router.post("/oauth/ro") { request, context in try await resourceOwner(request, context: context) }
+        router.post("/oauth/token") { request, context in try await token(request, context: context).uncached }
+        router.post("/oauth/ro") { request, context in try await resourceOwner(request, context: context).uncached }
     }
 
-    func token(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+    func token(_ request: Request, context: PasswordlessRequestContext) async throws -> TokenAnswer {
         let body = try await request.decode(as: TokenRequest.self, context: context)
         // The grant decides which properties are known, so it is checked first.
         guard let grant = try body.grantType.value else { throw Self.invalidRequest("Missing required parameter: grant_type") }
@@ -51,14 +51,10 @@ struct TokenController {
             tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try body.scope.value,
             api: api)
         recorder.record(userID: userID)
-        var answer: [String: Any] = [
-            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": issued.expiresIn, "scope": issued.scope,
-        ]
-        if let idToken = issued.idToken { answer["id_token"] = idToken }
-        return try JSONResponse.make(object: answer, headers: Self.noStore)
+        return .otp(issued)
     }
 
-    func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+    func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> TokenAnswer {
         let body = try await request.decode(as: ResourceOwnerRequest.self, context: context)
         guard try body.grantType.value == "password" else {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "grant_type must be password")
@@ -81,9 +77,7 @@ struct TokenController {
             tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
             scope: try body.scope.value ?? "openid", api: nil)
         recorder.record(userID: userID)
-        var answer: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
-        if let idToken = issued.idToken { answer["id_token"] = idToken }
-        return try JSONResponse.make(object: answer, headers: Self.noStore)
+        return .resourceOwner(issued)
     }
 
     // MARK: Shared steps
@@ -160,7 +154,5 @@ struct TokenController {
     static func invalidRequest(_ description: String) -> APIError {
         APIError(status: 400, error: "invalid_request", description: description)
     }
-
-    static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
 }
 
