@@ -194,6 +194,7 @@ let package = Package(
                 "PasswordlessStorage",
                 "RedisClient",
                 "ServiceSettings",
+                "TenantDirectory",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -11,7 +11,7 @@ enum AuthParams {
     static let maximumMembers = 32
     static let maximumLength = 2048
 
-    static func validate(_ value: RequestFields.Value?) throws(APIError) {
+    static func validate(_ value: JSONValue?) throws(APIError) {
         switch value {
         case nil, .null: return
         case .object(let members):

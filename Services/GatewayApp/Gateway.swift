@@ -23,7 +23,8 @@ public enum Gateway: PasswordlessService {
         let transport = CurlTransport(concurrency: 32)
 
         StartController(
-            directory: directory, starter: starter, hasher: hasher, clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
+            directory: directory, starter: starter, authenticator: ClientAuthenticator(directory: directory, hasher: hasher),
+            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
         ).addRoutes(to: router)
         ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
             .addRoutes(to: router)

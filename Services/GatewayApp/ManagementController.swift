@@ -28,8 +28,6 @@ struct ManagementController {
         self.hasher = hasher
     }
 
-    static let allowed: Set<String> = ["connection", "email", "phone_number", "email_verified", "phone_verified", "verify_email"]
-
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
         router.post("/api/users") { request, context in try await register(request, context: context, send: true) }
         router.post("/api/v2/users") { request, context in try await register(request, context: context, send: false) }
@@ -38,7 +36,7 @@ struct ManagementController {
     }
 
     /// `GET /api/v2/users/{id}`: `{id}` is the user's `sub` (`sms|5f85…`) or its bare id.
-    func show(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+    func show(_ request: Request, context: PasswordlessRequestContext) async throws -> UserAnswer {
         let tenant = try await authorize(request, scope: "read:users")
         let raw = context.parameters.get("id") ?? ""
         let reference = raw.removingPercentEncoding ?? raw
@@ -49,38 +47,39 @@ struct ManagementController {
         else {
             throw APIError(status: 404, error: "inexistent_user", description: "The user does not exist.")
         }
-        return try JSONResponse.make(object: Self.body(user, connection: connection))
+        return UserAnswer(user, connection: connection)
     }
 
     /// `GET /api/v2/users-by-email?email=…`: every user of the tenant with that address.
-    func byEmail(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
+    func byEmail(_ request: Request, context: PasswordlessRequestContext) async throws -> [UserAnswer] {
         let tenant = try await authorize(request, scope: "read:users")
         guard let text = request.uri.queryParameters.get("email") else {
             throw APIError.badRequest("Missing required query parameter: email")
         }
         guard let address = EmailAddress(text) else { throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.") }
-        var bodies: [[String: Any]] = []
+        var answers: [UserAnswer] = []
         for user in try await users.find(tenantID: tenant.id, email: address.address) {
             guard let connection = try await directory.connection(id: user.connectionID) else { continue }
-            bodies.append(Self.body(user, connection: connection))
+            answers.append(UserAnswer(user, connection: connection))
         }
-        return try JSONResponse.make(array: bodies)
+        return answers
     }
 
-    func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> Response {
+    func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> EditedResponse<UserAnswer> {
         let tenant = try await authorize(request, scope: "create:users")
-        let fields = try await RequestFields.parse(request)
-        try fields.rejectUnknown(allowed: Self.allowed)
-        guard let name = try fields.string("connection") else {
+        let body = try await request.decode(as: UserRequest.self, context: context)
+        try body.rejectUnknown()
+        guard let name = try body.connection.value else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
         }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
             throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
         }
-        let recipient = try Recipient.parse(strategy: connection.strategy, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
-        let emailVerified = try fields.bool("email_verified")
-        let phoneVerified = try fields.bool("phone_verified")
-        _ = try fields.bool("verify_email")
+        let recipient = try Recipient.parse(
+            strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
+        let emailVerified = try body.emailVerified.value
+        let phoneVerified = try body.phoneVerified.value
+        _ = try body.verifyEmail.value
         // Auth0 lets the management API vouch for the address it registers.
         let verified = (connection.strategy == .email ? emailVerified : phoneVerified) ?? false
 
@@ -103,24 +102,7 @@ struct ManagementController {
             guard created else { throw APIError(status: 409, error: "Conflict", description: "The user already exists.") }
             (user, status) = (found, .created)
         }
-        return try JSONResponse.make(status, object: Self.body(user, connection: connection))
-    }
-
-    /// Auth0's user object, as far as this service keeps one.
-    static func body(_ user: User, connection: Connection) -> [String: Any] {
-        var body: [String: Any] = [
-            "_id": user.id, "user_id": "\(connection.name)|\(user.id)", "connection": connection.name,
-            "email_verified": user.emailVerified,
-            "identities": [["connection": connection.name, "provider": connection.strategy.rawValue, "user_id": user.id, "isSocial": false]],
-        ]
-        switch connection.strategy {
-        case .sms:
-            body["phone_number"] = user.phoneNumber
-            body["phone_verified"] = user.phoneVerified
-        case .email:
-            body["email"] = user.email
-        }
-        return body
+        return EditedResponse(status: status, response: UserAnswer(user, connection: connection))
     }
 
     /// The tenant of the request's management token, if it has `scope`; 401 or 403 otherwise.

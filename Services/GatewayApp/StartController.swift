@@ -1,4 +1,3 @@
-import Foundation
 import HTTPService
 import HTTPTypes
 import Hummingbird
@@ -12,10 +11,8 @@ import TenantDirectory
 struct StartController {
     let directory: Directory
     let starter: LoginStarter
-    let hasher: CredentialHasher
+    let authenticator: ClientAuthenticator
     let clientAddress: ClientAddress
-
-    static let allowed: Set<String> = ["client_id", "client_secret", "connection", "email", "phone_number", "send", "authParams"]
 
     /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
     /// ``CodeRequestOutcome``. Served on the metrics port only: `not_sent` tells who exists.
@@ -28,48 +25,31 @@ struct StartController {
         router.post("/passwordless/start") { request, context in try await start(request, context: context) }
     }
 
-    func start(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
-        let fields = try await RequestFields.parse(request)
-        try fields.rejectUnknown(allowed: Self.allowed)
-        let credentials: ClientCredentials
-        do {
-            credentials = try ClientCredentials.read(request, fields: fields)
-        } catch let malformed as ClientCredentials.Malformed {
-            throw APIError.badRequest(malformed.description)
-        }
-        guard let clientID = credentials.clientID, !clientID.isEmpty else {
-            throw APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
-        }
-        guard let client = try await directory.client(id: clientID),
-            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
-        else {
-            throw APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(APIError.echo(clientID))")
-        }
-        try OriginPolicy.check(request, client: client)
-        guard credentials.authenticate(client, hasher: hasher) else {
-            throw APIError(status: 401, error: "access_denied", description: "Unauthorized")
-        }
-        let authenticated = credentials.secret != nil
-        guard let connectionName = try fields.string("connection") else {
+    func start(_ request: Request, context: PasswordlessRequestContext) async throws -> StartAnswer {
+        let body = try await request.decode(as: StartRequest.self, context: context)
+        try body.rejectUnknown()
+        let caller = try await authenticator.authenticate(
+            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value
+        ).mapError(Self.refusal).get()
+        let (tenant, client) = (caller.tenant, caller.client)
+        let authenticated = caller.credentials.secret != nil
+        guard let connectionName = try body.connection.value else {
             throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
         }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: connectionName) else {
             throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
         }
-        let recipient = try Recipient.parse(strategy: connection.strategy, phoneNumber: try fields.string("phone_number"), email: try fields.string("email"))
-        switch try fields.string("send") ?? (connection.strategy == .email ? "link" : "code") {
+        let recipient = try Recipient.parse(
+            strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
+        switch try body.send.value ?? (connection.strategy == .email ? "link" : "code") {
         case "code":
-            guard client.allows(.otp) else {
-                throw APIError(
-                    status: 403, error: "unauthorized_client",
-                    description: "Grant type '\(Client.GrantType.otp.oauthName)' not allowed for the client.")
-            }
+            guard client.allows(.otp) else { throw Self.refusal(.grantNotAllowed(.otp)) }
         case "link":
             throw APIError.badRequest("Magic links are not available yet: send \"send\": \"code\" to receive a code.")
         default:
             throw APIError.badRequest("The property send must be \"code\" or \"link\".")
         }
-        try AuthParams.validate(fields.values["authParams"])
+        try AuthParams.validate(body.authParams)
 
         let language = request.headers[HTTPField.Name("x-request-language")!]
         let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)
@@ -92,15 +72,23 @@ struct StartController {
                 "tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")",
                 "new_user": "\(started.created)",
             ])
-        // The same body whether the user existed, was created, or (sign-ups disabled) does not
-        // exist: `*_verified` is always false here, so the answer reveals nothing about who exists.
         switch connection.strategy {
-        case .email:
-            return try JSONResponse.make(object: ["_id": started.user.id, "email": recipient.normalized, "email_verified": false])
-        case .sms:
-            return try JSONResponse.make(object: [
-                "_id": started.user.id, "phone_number": recipient.normalized, "phone_verified": false, "request_language": language ?? NSNull(),
-            ])
+        case .email: return .email(userID: started.user.id, email: recipient.normalized)
+        case .sms: return .sms(userID: started.user.id, phoneNumber: recipient.normalized, language: language)
+        }
+    }
+
+    /// Auth0's start errors for a caller that does not authenticate a client.
+    static func refusal(_ failure: ClientAuthenticator.Failure) -> APIError {
+        switch failure {
+        case .malformed(let description): .badRequest(description)
+        case .missingClientID, .emptyClientID:
+            APIError(status: 400, error: "bad.client_id", description: "Missing required property: client_id")
+        case .unknownClient(let id): APIError(status: 400, error: "bad.client_id", description: "Unknown client: \(APIError.echo(id))")
+        case .originNotAllowed(let origin): OriginPolicy.refusal(origin: origin)
+        case .unauthenticated: APIError(status: 401, error: "access_denied", description: "Unauthorized")
+        case .grantNotAllowed(let grant):
+            APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
         }
     }
 }

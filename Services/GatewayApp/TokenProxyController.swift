@@ -28,7 +28,7 @@ struct TokenProxyController {
     }
 
     func forward(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
-        var body = try await request.body.collect(upTo: RequestFields.limit)
+        var body = try await request.body.collect(upTo: BodyDecoder.limit)
         var headers: [(name: String, value: String)] = []
         if let host = request.head.authority { headers.append(("Host", host)) }
         for name in Self.forwardedRequestHeaders {

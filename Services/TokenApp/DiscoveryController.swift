@@ -22,20 +22,7 @@ struct DiscoveryController {
         }
         router.get("/.well-known/openid-configuration") { request, _ in
             let tenant = try await tenant(of: request)
-            let base = "https://\(tenant.domain)"
-            return try JSONResponse.make(object: [
-                "issuer": tenant.issuer,
-                "jwks_uri": "\(base)/.well-known/jwks.json",
-                "token_endpoint": "\(base)/oauth/token",
-                "userinfo_endpoint": "\(base)/userinfo",
-                "grant_types_supported": ["http://auth0.com/oauth/grant-type/passwordless/otp", "password"],
-                "response_types_supported": ["token", "id_token", "token id_token"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
-                "token_endpoint_auth_methods_supported": ["client_secret_post", "none"],
-                "scopes_supported": ["openid", "profile", "email", "phone"],
-                "claims_supported": ["aud", "exp", "iat", "iss", "sub", "email", "email_verified", "phone_number", "phone_number_verified", "name"],
-            ])
+            return OpenIDConfiguration(tenant: tenant)
         }
         router.get("/userinfo") { request, _ in
             let header = request.headers[.authorization] ?? ""
@@ -46,11 +33,7 @@ struct DiscoveryController {
             if let byHost = try await directory.resolveTenant(host: request.head.authority, client: nil), byHost.id != tenantID {
                 throw APIError(status: 401, error: "invalid_token", description: "The access token is missing, invalid or expired.")
             }
-            var body: [String: Any] = [:]
-            for (key, value) in claims {
-                body[key] = value == "true" ? true : value
-            }
-            return try JSONResponse.make(object: body)
+            return UserInfo(claims: claims)
         }
     }
 

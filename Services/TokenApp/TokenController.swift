@@ -15,60 +15,58 @@ struct TokenController {
     let directory: Directory
     let codes: CodeStore
     let issuer: TokenIssuer
-    let hasher: CredentialHasher
+    let authenticator: ClientAuthenticator
     let recorder: LoginRecorder
 
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
-    static let tokenFields: Set<String> = [
-        "grant_type", "client_id", "client_secret", "username", "otp", "realm", "scope", "audience", "nonce",
-    ]
-    static let roFields: Set<String> = ["client_id", "client_secret", "username", "password", "connection", "grant_type", "scope", "device", "id_token"]
 
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
-        router.post("/oauth/token") { request, context in try await token(request, context: context) }
-        router.post("/oauth/ro") { request, context in try await resourceOwner(request, context: context) }
+        router.post("/oauth/token") { request, context in try await token(request, context: context).uncached }
+        router.post("/oauth/ro") { request, context in try await resourceOwner(request, context: context).uncached }
     }
 
-    func token(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
-        let fields = try await RequestFields.parse(request)
+    func token(_ request: Request, context: PasswordlessRequestContext) async throws -> TokenAnswer {
+        let body = try await request.decode(as: TokenRequest.self, context: context)
         // The grant decides which properties are known, so it is checked first.
-        guard let grant = try fields.string("grant_type") else { throw Self.invalidRequest("Missing required parameter: grant_type") }
+        guard let grant = try body.grantType.value else { throw Self.invalidRequest("Missing required parameter: grant_type") }
         guard grant == Self.otpGrant else {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(APIError.echo(grant))")
         }
-        try fields.rejectUnknown(allowed: Self.tokenFields)
-        let (tenant, client) = try await authenticate(fields, request: request, grant: .otp)
-        guard let realm = try fields.string("realm") else { throw Self.invalidRequest("Missing required parameter: realm") }
-        guard let username = try fields.string("username") else { throw Self.invalidRequest("Missing required parameter: username") }
-        guard let otp = try fields.string("otp") else { throw Self.invalidRequest("Missing required parameter: otp") }
+        try body.rejectUnknown()
+        let caller = try await authenticator.authenticate(
+            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .otp
+        ).mapError(Self.refusal).get()
+        let (tenant, client) = (caller.tenant, caller.client)
+        guard let realm = try body.realm.value else { throw Self.invalidRequest("Missing required parameter: realm") }
+        guard let username = try body.username.value else { throw Self.invalidRequest("Missing required parameter: username") }
+        guard let otp = try body.otp.value else { throw Self.invalidRequest("Missing required parameter: otp") }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: realm) else {
             throw Self.invalidRequest("Unknown realm: \(APIError.echo(realm))")
         }
-        let api = try await resourceServer(tenant: tenant, audience: try fields.string("audience"))
+        let api = try await resourceServer(tenant: tenant, audience: try body.audience.value)
         let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
         let userID = try await verify(otp: otp, recipient: recipient, connection: connection, context: context, refusal: refusal)
         let issued = try await issuer.issue(
-            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try fields.string("scope"),
+            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try body.scope.value,
             api: api)
         recorder.record(userID: userID)
-        var body: [String: Any] = [
-            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": issued.expiresIn, "scope": issued.scope,
-        ]
-        if let idToken = issued.idToken { body["id_token"] = idToken }
-        return try JSONResponse.make(object: body, headers: Self.noStore)
+        return .otp(issued)
     }
 
-    func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
-        let fields = try await RequestFields.parse(request)
-        guard try fields.string("grant_type") == "password" else {
+    func resourceOwner(_ request: Request, context: PasswordlessRequestContext) async throws -> TokenAnswer {
+        let body = try await request.decode(as: ResourceOwnerRequest.self, context: context)
+        guard try body.grantType.value == "password" else {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "grant_type must be password")
         }
-        try fields.rejectUnknown(allowed: Self.roFields)
-        let (tenant, client) = try await authenticate(fields, request: request, grant: .password)
-        guard let name = try fields.string("connection") else { throw Self.invalidRequest("Missing required parameter: connection") }
-        guard let username = try fields.string("username") else { throw Self.invalidRequest("Missing required parameter: username") }
-        guard let password = try fields.string("password") else { throw Self.invalidRequest("Missing required parameter: password") }
+        try body.rejectUnknown()
+        let caller = try await authenticator.authenticate(
+            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .password
+        ).mapError(Self.refusal).get()
+        let (tenant, client) = (caller.tenant, caller.client)
+        guard let name = try body.connection.value else { throw Self.invalidRequest("Missing required parameter: connection") }
+        guard let username = try body.username.value else { throw Self.invalidRequest("Missing required parameter: username") }
+        guard let password = try body.password.value else { throw Self.invalidRequest("Missing required parameter: password") }
         guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
             throw APIError(status: 400, error: "invalid_connection", description: "Connection does not exist")
         }
@@ -77,39 +75,28 @@ struct TokenController {
         let userID = try await verify(otp: password, recipient: recipient, connection: connection, context: context, refusal: refusal)
         let issued = try await issuer.issue(
             tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
-            scope: try fields.string("scope") ?? "openid", api: nil)
+            scope: try body.scope.value ?? "openid", api: nil)
         recorder.record(userID: userID)
-        var body: [String: Any] = ["access_token": issued.accessToken, "token_type": "bearer"]
-        if let idToken = issued.idToken { body["id_token"] = idToken }
-        return try JSONResponse.make(object: body, headers: Self.noStore)
+        return .resourceOwner(issued)
     }
 
     // MARK: Shared steps
 
-    /// The client and its tenant, authenticated as its type requires and allowed `grant`:
-    /// 401 `invalid_client` (with `WWW-Authenticate`) for an unknown client, a missing or wrong
-    /// secret; 403 for a page origin the client does not list or a grant it does not have.
-    func authenticate(_ fields: RequestFields, request: Request, grant: Client.GrantType) async throws -> (Tenant, Client) {
-        let credentials: ClientCredentials
-        do {
-            credentials = try ClientCredentials.read(request, fields: fields)
-        } catch let malformed as ClientCredentials.Malformed {
-            throw Self.invalidRequest(malformed.description)
+    /// OAuth's errors for a caller that does not authenticate a client: 400 `invalid_request`
+    /// for malformed credentials or no `client_id`; 401 `invalid_client` (with
+    /// `WWW-Authenticate`) for an unknown client, a missing or wrong secret; 403 for a page
+    /// origin the client does not list or a grant it does not have.
+    static func refusal(_ failure: ClientAuthenticator.Failure) -> APIError {
+        switch failure {
+        case .malformed(let description): invalidRequest(description)
+        case .missingClientID: invalidRequest("Missing required parameter: client_id")
+        case .emptyClientID, .unknownClient: invalidClient("Unknown client.")
+        case .originNotAllowed(let origin): OriginPolicy.refusal(origin: origin)
+        case .unauthenticated(let secretGiven):
+            invalidClient(secretGiven ? "Client authentication failed." : "Client authentication is required.")
+        case .grantNotAllowed(let grant):
+            APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
         }
-        guard let clientID = credentials.clientID else { throw Self.invalidRequest("Missing required parameter: client_id") }
-        guard let client = try await directory.client(id: clientID),
-            let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
-        else {
-            throw Self.invalidClient("Unknown client.")
-        }
-        try OriginPolicy.check(request, client: client)
-        guard credentials.authenticate(client, hasher: hasher) else {
-            throw Self.invalidClient(credentials.secret == nil ? "Client authentication is required." : "Client authentication failed.")
-        }
-        guard client.allows(grant) else {
-            throw APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
-        }
-        return (tenant, client)
     }
 
     /// The tenant's API named by `audience` (none without one); 403 `access_denied` "Service not
@@ -167,7 +154,5 @@ struct TokenController {
     static func invalidRequest(_ description: String) -> APIError {
         APIError(status: 400, error: "invalid_request", description: description)
     }
-
-    static let noStore: HTTPFields = [.cacheControl: "no-store", HTTPField.Name("Pragma")!: "no-cache"]
 }
 

@@ -35,9 +35,10 @@ public enum TokenService: PasswordlessService {
         let recorder = LoginRecorder(postgres: dependencies.postgres, logger: logger)
         let issuer = TokenIssuer(signer: signer, accessTokens: accessTokens, secrets: secrets)
 
+        let authenticator = ClientAuthenticator(directory: directory, hasher: CredentialHasher(masterKey: configuration.masterKey))
         TokenController(
             directory: directory, codes: CodeStore(redis: dependencies.redis, masterKey: configuration.masterKey), issuer: issuer,
-            hasher: CredentialHasher(masterKey: configuration.masterKey), recorder: recorder
+            authenticator: authenticator, recorder: recorder
         ).addRoutes(to: router)
         DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)
         return (router, [recorder])

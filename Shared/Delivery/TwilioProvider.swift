@@ -39,18 +39,39 @@ public struct TwilioProvider: DeliveryProvider {
         } catch {
             throw error.isTransient ? .transient(reason: error.description, retryAfter: nil) : .permanent(reason: error.description)
         }
-        let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
-        if let failure = DeliveryError.fromHTTP(status: response.status, retryAfter: response.retryAfterSeconds, detail: Self.describe(json)) {
+        let reply = try? JSONDecoder().decode(Reply.self, from: Data(response.body))
+        let detail = Self.describe(reply)
+        if let failure = DeliveryError.fromHTTP(status: response.status, retryAfter: response.retryAfterSeconds, detail: detail) {
             throw failure
         }
-        return json?["sid"] as? String
+        return reply?.sid
     }
 
     /// Twilio's error body, `{"code": 21211, "message": "…"}`, as one line.
-    static func describe(_ json: [String: Any]?) -> String {
-        guard let json else { return "no JSON body" }
-        let code = (json["code"] as? Int).map { "Twilio error \($0)" } ?? "Twilio error"
-        return "\(code): \(json["message"] as? String ?? "")"
+    static func describe(_ reply: Reply?) -> String {
+        guard let reply else { return "no JSON body" }
+        let code = reply.code.map { "Twilio error \($0)" } ?? "Twilio error"
+        return "\(code): \(reply.message ?? "")"
+    }
+
+    /// What this provider reads of Twilio's JSON object: the message's `sid` on success, `code`
+    /// and `message` on failure. A member missing or of another type is nil; a body that is not
+    /// a JSON object is no reply at all.
+    struct Reply: Decodable {
+        var sid: String?
+        var code: Int?
+        var message: String?
+
+        enum CodingKeys: String, CodingKey {
+            case sid, code, message
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            sid = try? container.decodeIfPresent(String.self, forKey: .sid)
+            code = try? container.decodeIfPresent(Int.self, forKey: .code)
+            message = try? container.decodeIfPresent(String.self, forKey: .message)
+        }
     }
 }
 

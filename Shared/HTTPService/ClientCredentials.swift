@@ -23,12 +23,12 @@ public struct ClientCredentials: Sendable, Equatable {
         self.method = method
     }
 
-    /// Reads the credentials; `malformed(description)` is thrown for a request that gives them in
-    /// a way no client should (the caller turns it into its route's error).
-    public static func read(_ request: Request, fields: RequestFields) throws -> ClientCredentials {
-        let bodyID = try fields.string("client_id")
+    /// Reads the credentials from the body's `client_id` and `client_secret` and the request's
+    /// `Authorization` header; ``Malformed`` is thrown for a request that gives them in a way no
+    /// client should (the caller turns it into its route's error).
+    public static func read(_ request: Request, clientID bodyID: String?, clientSecret: String?) throws(Malformed) -> ClientCredentials {
         // An empty secret is no secret (some SDKs send `client_secret: ""` for public clients).
-        let bodySecret = try fields.string("client_secret").flatMap { $0.isEmpty ? nil : $0 }
+        let bodySecret = clientSecret.flatMap { $0.isEmpty ? nil : $0 }
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic ") else {
             return ClientCredentials(clientID: bodyID, secret: bodySecret, method: bodySecret == nil ? .none : .post)
         }

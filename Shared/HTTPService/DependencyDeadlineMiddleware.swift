@@ -17,7 +17,7 @@ import PasswordlessCore
 /// raced the handler against a sleeping second child; its task and timer per request cost the
 /// token service a fifth of its ES256 rate in the benchmark.
 ///
-/// The clock starts once the body is in (it is read here, up to ``RequestFields/limit``): a
+/// The clock starts once the body is in (it is read here, up to ``BodyDecoder/limit``): a
 /// client that sends its body slowly is bounded by `HTTP_BODY_TIMEOUT`, not by this.
 public struct DependencyDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     public let budget: Duration
@@ -28,7 +28,7 @@ public struct DependencyDeadlineMiddleware<Context: RequestContext>: RouterMiddl
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
-        _ = try await request.collectBody(upTo: RequestFields.limit)
+        _ = try await request.collectBody(upTo: BodyDecoder.limit)
         let watch = Watch()
         let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(Int64(budget.nanoseconds))) { watch.expire() }
         defer { timer.cancel() }

@@ -20,15 +20,15 @@ public struct HealthController<Context: RequestContext>: Sendable {
     }
 
     public func addRoutes(to router: Router<Context>) {
-        router.get("/healthz") { _, _ in Self.json(.ok, ["status": "ok"]) }
+        router.get("/healthz") { _, _ in HealthReport(status: "ok") }
         router.get("/readyz") { _, _ in
             let results = await run()
             let failures = results.filter { $0.value != "ok" }.sorted { $0.key < $1.key }
             if failures.isEmpty {
-                return Self.json(.ok, ["status": "ready", "checks": results])
+                return HealthReport(status: "ready", checks: results)
             }
             let reason = failures.map { "\($0.key): \($0.value)" }.joined(separator: "; ")
-            return Self.json(.serviceUnavailable, ["status": "unavailable", "reason": reason, "checks": results])
+            return HealthReport(status: "unavailable", reason: reason, checks: results)
         }
     }
 
@@ -61,9 +61,4 @@ public struct HealthController<Context: RequestContext>: Sendable {
             return "unavailable"
         }
     }
-
-    static func json(_ status: HTTPResponse.Status, _ body: [String: any Sendable]) -> Response {
-        (try? JSONResponse.make(status, object: body, headers: [.cacheControl: "no-store"])) ?? Response(status: .internalServerError)
-    }
-
 }

@@ -1,4 +1,4 @@
-/// Parses JSON text (RFC 8259) into ``RequestFields/Value``.
+/// Parses JSON text (RFC 8259) into ``JSONValue``.
 ///
 /// Request bodies are small and every `/passwordless/start` and `/oauth/token` parses one;
 /// `JSONDecoder` into an untyped value tries each type in turn and pays for a thrown error per
@@ -18,7 +18,7 @@ struct JSONValueParser {
     private var index = 0
 
     /// The value of the whole text; `Invalid` for anything but exactly one JSON value.
-    static func parse(_ bytes: [UInt8]) throws(Invalid) -> RequestFields.Value {
+    static func parse(_ bytes: [UInt8]) throws(Invalid) -> JSONValue {
         var parser = JSONValueParser(bytes: bytes)
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -34,14 +34,14 @@ struct JSONValueParser {
         while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 { index += 1 }
     }
 
-    private mutating func value(depth: Int) throws(Invalid) -> RequestFields.Value {
+    private mutating func value(depth: Int) throws(Invalid) -> JSONValue {
         guard depth < Self.maximumDepth else { throw Invalid() }
         skipWhitespace()
         guard index < bytes.count else { throw Invalid() }
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
-            var object: [String: RequestFields.Value] = [:]
+            var object: [String: JSONValue] = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -62,7 +62,7 @@ struct JSONValueParser {
             }
         case UInt8(ascii: "["):
             index += 1
-            var array: [RequestFields.Value] = []
+            var array: [JSONValue] = []
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
                 index += 1

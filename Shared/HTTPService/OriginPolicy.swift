@@ -7,11 +7,15 @@ import PasswordlessCore
 /// Without this, any web page could make its visitors' browsers request codes: a form post or
 /// a `text/plain` fetch needs no CORS preflight.
 public enum OriginPolicy {
-    /// 403 `access_denied` when the request comes from a page whose origin `client` does not list.
-    public static func check(_ request: Request, client: Client) throws(APIError) {
-        guard let origin = request.headers[.origin] else { return }
-        guard client.allowsOrigin(origin) else {
-            throw APIError(status: 403, error: "access_denied", description: "Origin \(APIError.echo(origin)) is not allowed for this client.")
-        }
+    /// The request's `Origin` when it names a page `client` does not list; nil when there is no
+    /// `Origin` or the client lists it.
+    public static func refusedOrigin(_ request: Request, client: Client) -> String? {
+        guard let origin = request.headers[.origin], !client.allowsOrigin(origin) else { return nil }
+        return origin
+    }
+
+    /// 403 `access_denied`, the same on every route.
+    public static func refusal(origin: String) -> APIError {
+        APIError(status: 403, error: "access_denied", description: "Origin \(APIError.echo(origin)) is not allowed for this client.")
     }
 }

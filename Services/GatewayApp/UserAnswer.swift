@@ -1,0 +1,54 @@
+import Hummingbird
+import PasswordlessCore
+
+/// Auth0's user object, as far as this service keeps one: the body of the management calls.
+///
+/// `phone_number` and `phone_verified` appear for sms users, `email` for email users; a value
+/// the user does not have is left out rather than written as `null`.
+struct UserAnswer: ResponseEncodable {
+    /// The user's one identity, its connection's.
+    struct Identity: Encodable {
+        var connection: String
+        var provider: String
+        var userID: String
+        var isSocial = false
+
+        enum CodingKeys: String, CodingKey {
+            case connection, provider, isSocial
+            case userID = "user_id"
+        }
+    }
+
+    var id: String
+    var userID: String
+    var connection: String
+    var emailVerified: Bool
+    var identities: [Identity]
+    var email: String?
+    var phoneNumber: String?
+    var phoneVerified: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case id = "_id"
+        case userID = "user_id"
+        case connection, email, identities
+        case emailVerified = "email_verified"
+        case phoneNumber = "phone_number"
+        case phoneVerified = "phone_verified"
+    }
+
+    init(_ user: User, connection: Connection) {
+        id = user.id
+        userID = "\(connection.name)|\(user.id)"
+        self.connection = connection.name
+        emailVerified = user.emailVerified
+        identities = [Identity(connection: connection.name, provider: connection.strategy.rawValue, userID: user.id)]
+        switch connection.strategy {
+        case .sms:
+            phoneNumber = user.phoneNumber
+            phoneVerified = user.phoneVerified
+        case .email:
+            email = user.email
+        }
+    }
+}
