@@ -42,7 +42,9 @@ struct DeliveryWorker: Service, CustomStringConvertible {
     func run() async throws {
         logger.info("dispatcher started", metadata: ["worker": "\(workerID)", "concurrency": "\(settings.concurrency)"])
         await withDiscardingTaskGroup { group in
-            group.addTask { await every(settings.heartbeatTTL / 3) { try await queue.heartbeat(worker: workerID, ttl: settings.heartbeatTTL) } }
+            group.addTask {
+                await every(settings.heartbeatTTL / 3) { try await queue.heartbeat(worker: workerID, ttl: settings.heartbeatTTL) }
+            }
             group.addTask { await every(settings.heartbeatTTL / 3) { try await reap() } }
             group.addTask { await every(settings.heartbeatTTL / 3) { try await returnOrphans() } }
             group.addTask { await every(.milliseconds(250)) { try await queue.promoteDueRetries() } }

@@ -25,13 +25,15 @@ public enum Dispatcher: PasswordlessService {
         let deliverer = JobDeliverer(
             queue: queue, directory: Directory(postgres: dependencies.postgres, logger: logger),
             jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal, previousMasterKeys: configuration.previousMasterKeys),
-            secrets: SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys),
+            secrets: SecretBox(
+                masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys),
             providers: [
                 .twilio: TwilioProvider(transport: transport), .smtp: SMTPProvider(transport: transport),
                 .webhook: WebhookProvider(transport: transport), .outbox: OutboxProvider(),
             ],
             settings: settings, metrics: metrics, logger: logger)
-        let worker = DeliveryWorker(queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
+        let worker = DeliveryWorker(
+            queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
         // The transport starts before the worker, so it closes after the worker has stopped.
         return (router, [transport, worker])
     }

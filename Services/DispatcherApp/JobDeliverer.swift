@@ -55,7 +55,8 @@ struct JobDeliverer: Sendable {
         var attempt = Attempt(
             outcome: .delivered, job: job, provider: "unknown", metadata: ["job": "\(job.id)", "attempt": "\(job.attempts + 1)"])
         do {
-            guard let connection = try await directory.connection(id: job.connectionID), let provider = providers[connection.provider] else {
+            guard let connection = try await directory.connection(id: job.connectionID), let provider = providers[connection.provider]
+            else {
                 throw DeliveryError.permanent(reason: "the connection no longer exists")
             }
             attempt.provider = connection.provider.rawValue
@@ -124,7 +125,8 @@ struct JobDeliverer: Sendable {
     /// the same connection for its cache period, and a rotation changes the sealed bytes).
     private func openCredentials(_ sealed: [UInt8], of connection: Connection) throws -> ProviderSecrets {
         if let cached = openedCredentials.withLockedValue({ $0[connection.id] }), cached.sealed == sealed { return cached.secrets }
-        let opened = try JSONDecoder().decode(ProviderSecrets.self, from: Data(try secrets.open(sealed, context: connection.sealingContext)))
+        let opened = try JSONDecoder().decode(
+            ProviderSecrets.self, from: Data(try secrets.open(sealed, context: connection.sealingContext)))
         openedCredentials.withLockedValue { $0[connection.id] = (sealed, opened) }
         return opened
     }

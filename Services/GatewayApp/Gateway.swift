@@ -18,7 +18,8 @@ public enum Gateway: PasswordlessService {
         let (configuration, dependencies, logger) = (setup.configuration, setup.dependencies, setup.logger)
         let directory = Directory(postgres: dependencies.postgres, logger: logger)
         let router = setup.router(cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
-        let starter = LoginStarter(postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
+        let starter = LoginStarter(
+            postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
         let hasher = CredentialHasher(masterKey: configuration.masterKey)
         let transport = CurlTransport(concurrency: 32)
 

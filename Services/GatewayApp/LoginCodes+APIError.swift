@@ -7,7 +7,8 @@ extension LoginStarter.Refusal {
     public var apiError: APIError {
         switch self {
         case .rateLimited(_, let retryAfter):
-            APIError(status: 429, error: "too_many_requests", description: "Too many requests. Please try again later.", retryAfter: retryAfter)
+            APIError(
+                status: 429, error: "too_many_requests", description: "Too many requests. Please try again later.", retryAfter: retryAfter)
         case .lockedOut(let retryAfter):
             APIError(
                 status: 429, error: "too_many_requests", description: "Too many failed attempts for this user. Please try again later.",

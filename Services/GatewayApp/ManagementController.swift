@@ -56,7 +56,9 @@ struct ManagementController {
         guard let text = request.uri.queryParameters.get("email") else {
             throw APIError.badRequest("Missing required query parameter: email")
         }
-        guard let address = EmailAddress(text) else { throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.") }
+        guard let address = EmailAddress(text) else {
+            throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.")
+        }
         var answers: [UserAnswer] = []
         for user in try await users.find(tenantID: tenant.id, email: address.address) {
             guard let connection = try await directory.connection(id: user.connectionID) else { continue }
@@ -95,10 +97,12 @@ struct ManagementController {
                 throw refusal.apiError
             }
             context.logger.info(
-                "code requested", metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
+                "code requested",
+                metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
             (user, status) = (started.user, .ok)
         } else {
-            let (found, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient.normalized, verified: verified)
+            let (found, created) = try await users.findOrCreate(
+                tenantID: tenant.id, connection: connection, identifier: recipient.normalized, verified: verified)
             guard created else { throw APIError(status: 409, error: "Conflict", description: "The user already exists.") }
             (user, status) = (found, .created)
         }
@@ -108,7 +112,8 @@ struct ManagementController {
     /// The tenant of the request's management token, if it has `scope`; 401 or 403 otherwise.
     func authorize(_ request: Request, scope: String) async throws -> Tenant {
         let header = request.headers[.authorization] ?? ""
-        guard header.lowercased().hasPrefix("bearer "), case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces), !token.isEmpty
+        guard header.lowercased().hasPrefix("bearer "), case let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces),
+            !token.isEmpty
         else {
             throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
         }
@@ -119,7 +124,8 @@ struct ManagementController {
         else {
             throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")
         }
-        if let host = request.head.authority, let byHost = try await directory.resolveTenant(host: host, client: nil), byHost.id != tenant.id,
+        if let host = request.head.authority, let byHost = try await directory.resolveTenant(host: host, client: nil),
+            byHost.id != tenant.id,
             try await directory.allTenants().count > 1
         {
             throw APIError(status: 401, error: "unauthorized", description: "Missing or invalid management token.")

@@ -14,7 +14,7 @@ struct TokenProxyController {
 
     /// Request headers the token service needs; everything else stays at the gateway.
     static let forwardedRequestHeaders: [HTTPField.Name] = [
-.contentType, .authorization, .accept, .origin, HTTPField.Name("X-Request-Id")!, HTTPField.Name("auth0-forwarded-for")!,
+        .contentType, .authorization, .accept, .origin, HTTPField.Name("X-Request-Id")!, HTTPField.Name("auth0-forwarded-for")!,
     ]
     static let forwardedResponseHeaders: [String] = ["content-type", "cache-control", "retry-after", "www-authenticate", "pragma"]
 
@@ -48,6 +48,7 @@ struct TokenProxyController {
         for name in Self.forwardedResponseHeaders {
             if let value = reply.headers[name], let field = HTTPField.Name(name) { fields[field] = value }
         }
-        return Response(status: HTTPResponse.Status(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+        return Response(
+            status: HTTPResponse.Status(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 }

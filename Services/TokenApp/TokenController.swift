@@ -127,7 +127,9 @@ struct TokenController {
 
     /// Checks the code and returns the user id it was issued to; every failure becomes
     /// `refusal(description)` with Auth0's wording.
-    func verify(otp: String, recipient: Recipient, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError)
+    func verify(
+        otp: String, recipient: Recipient, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError
+    )
         async throws -> String
     {
         let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits)
@@ -155,4 +157,3 @@ struct TokenController {
         APIError(status: 400, error: "invalid_request", description: description)
     }
 }
-

@@ -1,6 +1,6 @@
 import Foundation
-import Metrics
 import LoginCodes
+import Metrics
 import PasswordlessCore
 import Tokens
 
@@ -50,7 +50,9 @@ struct TokenIssuer {
         return Plan(scopes: scopes, scope: scopes.joined(separator: " "), api: api, claims: claims)
     }
 
-    func issue(tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: Recipient, scope: String?, api: ResourceServer?)
+    func issue(
+        tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: Recipient, scope: String?, api: ResourceServer?
+    )
         async throws -> Issued
     {
         let plan = self.plan(connection: connection, recipient: recipient, scope: scope, api: api)

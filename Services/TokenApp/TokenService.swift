@@ -19,7 +19,8 @@ public enum TokenService: PasswordlessService {
         let (configuration, dependencies, logger) = (setup.configuration, setup.dependencies, setup.logger)
         let directory = Directory(postgres: dependencies.postgres, logger: logger)
         let router = setup.router(cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
-        let secrets = SecretBox(masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
+        let secrets = SecretBox(
+            masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
         let keys = SigningKeyRepository(client: dependencies.postgres, logger: logger)
         let signer = TokenSigner { tenantID in
             let published = try await keys.published(tenantID: tenantID)  // newest first

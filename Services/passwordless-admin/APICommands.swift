@@ -21,7 +21,8 @@ struct APICommand: AsyncParsableCommand {
 
         func validate() throws {
             // RFC 6749 §3.3 scope-token: printable ASCII without space, quote or backslash.
-            for scope in scopeList where !scope.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E && $0 != "\"" && $0 != "\\" }) {
+            for scope in scopeList
+            where !scope.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E && $0 != "\"" && $0 != "\\" }) {
                 throw ValidationError("--scopes: \(scope) is not a valid scope (printable ASCII, no spaces, quotes or backslashes)")
             }
             if let tokenLifetime, !ResourceServer.tokenLifetimeRange.contains(tokenLifetime) {
@@ -31,7 +32,10 @@ struct APICommand: AsyncParsableCommand {
     }
 
     static func fields(_ api: ResourceServer, tenant: String) -> KeyValuePairs<String, (any Sendable)?> {
-        ["id": api.id.uuidString.lowercased(), "identifier": api.identifier, "scopes": api.scopes, "token_lifetime": api.tokenLifetime, "tenant": tenant]
+        [
+            "id": api.id.uuidString.lowercased(), "identifier": api.identifier, "scopes": api.scopes, "token_lifetime": api.tokenLifetime,
+            "tenant": tenant,
+        ]
     }
 
     struct Create: AsyncParsableCommand {
@@ -43,7 +47,8 @@ struct APICommand: AsyncParsableCommand {
         @Flag(help: "Print one JSON object.") var json = false
 
         func validate() throws {
-            guard !identifier.isEmpty, identifier.count <= 600, !identifier.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+            guard !identifier.isEmpty, identifier.count <= 600,
+                !identifier.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
             else { throw ValidationError("--identifier must be 1 to 600 characters without white space") }
         }
 
@@ -74,7 +79,8 @@ struct APICommand: AsyncParsableCommand {
             let (apis, name) = try await store.withTenant(tenant) { client, tenant in
                 (try await ResourceServerRepository(client: client, logger: .admin).list(tenantID: tenant.id), tenant.name)
             }
-            Output.printList(apis.map { APICommand.fields($0, tenant: name) }, columns: ["identifier", "scopes", "token_lifetime", "id"], json: json)
+            Output.printList(
+                apis.map { APICommand.fields($0, tenant: name) }, columns: ["identifier", "scopes", "token_lifetime", "id"], json: json)
         }
     }
 
@@ -92,7 +98,8 @@ struct APICommand: AsyncParsableCommand {
     }
 
     struct Update: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change an API's scopes or token lifetime; flags not given stay as they are.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change an API's scopes or token lifetime; flags not given stay as they are.")
         @OptionGroup var store: StoreOptions
         @Option(help: "Tenant name or domain.") var tenant: String
         @Argument(help: "The API's identifier.") var identifier: String
@@ -116,21 +123,27 @@ struct APICommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an API: access tokens for it are no longer issued (caches: 10 s).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an API: access tokens for it are no longer issued (caches: 10 s).")
         @OptionGroup var store: StoreOptions
         @Option(help: "Tenant name or domain.") var tenant: String
         @Argument(help: "The API's identifier.") var identifier: String
 
         func run() async throws {
             let (api, _) = try await APICommand.load(identifier, tenant: tenant, store: store)
-            _ = try await store.withPostgres { client in try await ResourceServerRepository(client: client, logger: .admin).delete(id: api.id) }
+            _ = try await store.withPostgres { client in
+                try await ResourceServerRepository(client: client, logger: .admin).delete(id: api.id)
+            }
             print("deleted \(api.identifier)")
         }
     }
 
     static func load(_ identifier: String, tenant reference: String, store: StoreOptions) async throws -> (ResourceServer, String) {
         try await store.withTenant(reference) { client, tenant in
-            guard let api = try await ResourceServerRepository(client: client, logger: .admin).find(tenantID: tenant.id, identifier: identifier) else {
+            guard
+                let api = try await ResourceServerRepository(client: client, logger: .admin).find(
+                    tenantID: tenant.id, identifier: identifier)
+            else {
                 throw ValidationError("tenant \(tenant.name) has no API \(identifier)")
             }
             return (api, tenant.name)

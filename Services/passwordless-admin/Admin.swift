@@ -8,6 +8,9 @@ struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passwordless-admin",
         abstract: "Operate a Passwordless deployment.",
-        subcommands: [Migrate.self, TenantCommand.self, ClientCommand.self, APICommand.self, ConnectionCommand.self, TokenCommand.self, KeysCommand.self, QueueCommand.self, DeadCommand.self]
+        subcommands: [
+            Migrate.self, TenantCommand.self, ClientCommand.self, APICommand.self, ConnectionCommand.self, TokenCommand.self,
+            KeysCommand.self, QueueCommand.self, DeadCommand.self,
+        ]
     )
 }

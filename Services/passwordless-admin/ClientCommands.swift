@@ -19,15 +19,30 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(name: .customLong("jwt-alg"), help: "How id_tokens are signed: RS256 or ES256 (tenant key, JWKS) or HS256 (client secret).")
         var jwtAlg: String?
         @Option(help: "Allowed redirect_uris, comma-separated, matched exactly.") var callbacks: String?
-        @Option(name: .customLong("web-origins"), help: "Origins whose pages may call the API (CORS), comma-separated: https://app.example.com")
+        @Option(
+            name: .customLong("web-origins"), help: "Origins whose pages may call the API (CORS), comma-separated: https://app.example.com")
         var webOrigins: String?
-        @Option(name: .customLong("grant-types"), help: "Comma-separated: otp, authorization_code, implicit, password (default otp,authorization_code,password).")
+        @Option(
+            name: .customLong("grant-types"),
+            help: "Comma-separated: otp, authorization_code, implicit, password (default otp,authorization_code,password).")
         var grantTypes: String?
 
         func validate() throws {
-            if let name { guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters") } }
-            if let type { guard Client.Kind(rawValue: type.lowercased()) != nil else { throw ValidationError("--type must be public or confidential") } }
-            if let jwtAlg { guard Client.SigningAlgorithm(rawValue: jwtAlg.uppercased()) != nil else { throw ValidationError("--jwt-alg must be RS256, ES256 or HS256") } }
+            if let name {
+                guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else {
+                    throw ValidationError("--name must be 1 to 100 characters")
+                }
+            }
+            if let type {
+                guard Client.Kind(rawValue: type.lowercased()) != nil else {
+                    throw ValidationError("--type must be public or confidential")
+                }
+            }
+            if let jwtAlg {
+                guard Client.SigningAlgorithm(rawValue: jwtAlg.uppercased()) != nil else {
+                    throw ValidationError("--jwt-alg must be RS256, ES256 or HS256")
+                }
+            }
             for callback in CommaList.parse(callbacks) { try Self.checkCallback(callback) }
             for origin in CommaList.parse(webOrigins) { try Self.checkOrigin(origin) }
             for grant in CommaList.parse(grantTypes) where Client.GrantType(rawValue: grant) == nil {
@@ -37,16 +52,20 @@ struct ClientCommand: AsyncParsableCommand {
 
         /// An absolute URL without a fragment; `http` only for the local machine (development).
         static func checkCallback(_ text: String) throws {
-            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty, url.fragment == nil
+            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty,
+                url.fragment == nil
             else { throw ValidationError("--callbacks: \(text) is not an absolute URL without a fragment") }
-            guard scheme == "https" || (scheme == "http" && ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased())) || !["http", "https"].contains(scheme)
+            guard
+                scheme == "https" || (scheme == "http" && ["localhost", "127.0.0.1", "[::1]", "::1"].contains(host.lowercased()))
+                    || !["http", "https"].contains(scheme)
             else { throw ValidationError("--callbacks: \(text) must use https (http only for localhost)") }
         }
 
         /// `scheme://host[:port]`, nothing more.
         static func checkOrigin(_ text: String) throws {
             guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                let host = url.host, !host.isEmpty, url.path.isEmpty || url.path == "/", url.query == nil, url.fragment == nil, url.user == nil
+                let host = url.host, !host.isEmpty, url.path.isEmpty || url.path == "/", url.query == nil, url.fragment == nil,
+                url.user == nil
             else { throw ValidationError("--web-origins: \(text) is not an origin (scheme://host[:port], no path)") }
         }
 
@@ -57,7 +76,9 @@ struct ClientCommand: AsyncParsableCommand {
             if let jwtAlg { client.signingAlgorithm = Client.SigningAlgorithm(rawValue: jwtAlg.uppercased())! }
             if let type { client.kind = Client.Kind(rawValue: type.lowercased())! }
             if client.signingAlgorithm == .hs256 {
-                guard type == nil || client.kind == .confidential else { throw ValidationError("an HS256 client is confidential (it signs with its secret)") }
+                guard type == nil || client.kind == .confidential else {
+                    throw ValidationError("an HS256 client is confidential (it signs with its secret)")
+                }
                 client.kind = .confidential
             }
             if callbacks != nil { client.callbacks = CommaList.parse(callbacks) }
@@ -113,7 +134,9 @@ struct ClientCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard settings.name != nil else { throw ValidationError("--name is required") }
-            if secret, let type = settings.type, type.lowercased() != "confidential" { throw ValidationError("--secret means --type confidential") }
+            if secret, let type = settings.type, type.lowercased() != "confidential" {
+                throw ValidationError("--secret means --type confidential")
+            }
         }
 
         func run() async throws {
@@ -155,7 +178,8 @@ struct ClientCommand: AsyncParsableCommand {
                 (try await ClientRepository(client: client, logger: .admin).list(tenantID: tenant.id), tenant.name)
             }
             Output.printList(
-                clients.map { ClientCommand.fields($0, tenant: name) }, columns: ["client_id", "name", "type", "jwt_alg", "grant_types"], json: json)
+                clients.map { ClientCommand.fields($0, tenant: name) }, columns: ["client_id", "name", "type", "jwt_alg", "grant_types"],
+                json: json)
         }
     }
 
@@ -202,13 +226,16 @@ struct ClientCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete an application; its tokens stop being issued at once (caches: 10 s).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete an application; its tokens stop being issued at once (caches: 10 s).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The client_id.") var clientID: String
 
         func run() async throws {
             let clientID = self.clientID
-            let deleted = try await store.withPostgres { client in try await ClientRepository(client: client, logger: .admin).delete(clientID: clientID) }
+            let deleted = try await store.withPostgres { client in
+                try await ClientRepository(client: client, logger: .admin).delete(clientID: clientID)
+            }
             guard deleted else { throw ValidationError("no client with id \(clientID)") }
             print("deleted \(clientID)")
         }
@@ -216,7 +243,8 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct RotateSecret: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "rotate-secret", abstract: "Give a confidential application a new secret (printed once); the old one stops working.")
+            commandName: "rotate-secret",
+            abstract: "Give a confidential application a new secret (printed once); the old one stops working.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The client_id.") var clientID: String
         @Flag(help: "Print one JSON object.") var json = false
@@ -228,9 +256,12 @@ struct ClientCommand: AsyncParsableCommand {
             let secret = CredentialHasher.generate(bytes: 48)
             try await store.withPostgres { postgres in
                 let repository = ClientRepository(client: postgres, logger: .admin)
-                guard var client = try await repository.find(clientID: clientID) else { throw ValidationError("no client with id \(clientID)") }
+                guard var client = try await repository.find(clientID: clientID) else {
+                    throw ValidationError("no client with id \(clientID)")
+                }
                 guard client.kind == .confidential else {
-                    throw ValidationError("client \(clientID) is public and has no secret (make it confidential with: client update --type confidential)")
+                    throw ValidationError(
+                        "client \(clientID) is public and has no secret (make it confidential with: client update --type confidential)")
                 }
                 ClientCommand.setSecret(secret, on: &client, hasher: hasher, box: box)
                 try await repository.update(client)

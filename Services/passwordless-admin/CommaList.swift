@@ -5,6 +5,8 @@ import Foundation
 enum CommaList {
     static func parse(_ text: String?) -> [String] {
         var seen: Set<String> = []
-        return (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+        return (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty && seen.insert($0).inserted
+        }
     }
 }

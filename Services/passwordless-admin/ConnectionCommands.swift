@@ -21,7 +21,8 @@ struct ConnectionCommand: AsyncParsableCommand {
         @Option(name: .customLong("twilio-account-sid")) var twilioAccountSID: String?
         @Option(name: .customLong("twilio-auth-token")) var twilioAuthToken: String?
         @Option(name: .customLong("messaging-service-sid")) var messagingServiceSID: String?
-        @Option(name: .customLong("twilio-base-url"), help: "Twilio's API base (default https://api.twilio.com).") var twilioBaseURL: String?
+        @Option(name: .customLong("twilio-base-url"), help: "Twilio's API base (default https://api.twilio.com).") var twilioBaseURL:
+            String?
         @Option(help: "Sender: a phone number (Twilio) or an address (SMTP).") var from: String?
         @Option(name: .customLong("smtp-url"), help: "smtp://host:port or smtps://host:port") var smtpURL: String?
         @Option(name: .customLong("smtp-user")) var smtpUser: String?
@@ -29,22 +30,29 @@ struct ConnectionCommand: AsyncParsableCommand {
         @Flag(name: .customLong("smtp-require-tls"), help: "Fail rather than send without STARTTLS.") var smtpRequireTLS = false
         @Option(name: .customLong("webhook-url")) var webhookURL: String?
         @Option(name: .customLong("webhook-secret"), help: "Sent as Authorization: Bearer <secret>.") var webhookSecret: String?
-        @Option(name: .customLong("outbox-file"), help: "File the outbox provider appends messages to (local development).") var outboxFile: String?
+        @Option(name: .customLong("outbox-file"), help: "File the outbox provider appends messages to (local development).") var outboxFile:
+            String?
 
         @Option(help: "Message text; @@password@@ (or {{code}}) is replaced by the code.") var template: String?
         @Option(help: "Email subject.") var subject: String?
         @Option(name: .customLong("code-length")) var codeLength: Int = OneTimeCode.defaultLength
         @Option(name: .customLong("code-ttl"), help: "Seconds a code stays valid (default 600).") var codeTTL: Int = 600
         @Flag(name: .customLong("disable-signup"), help: "Send codes only to users that already exist.") var disableSignup = false
-        @Option(name: .customLong("rate-per-recipient"), help: "COUNT/SECONDS codes to one recipient (default 5/600).") var ratePerRecipient: String?
+        @Option(name: .customLong("rate-per-recipient"), help: "COUNT/SECONDS codes to one recipient (default 5/600).")
+        var ratePerRecipient: String?
         @Option(name: .customLong("rate-per-ip"), help: "COUNT/SECONDS starts from one client IP (default 50/3600).") var ratePerIP: String?
-        @Option(name: .customLong("rate-per-tenant"), help: "COUNT/SECONDS starts on this connection (default 100000/3600).") var ratePerTenant: String?
-        @Option(name: .customLong("allowed-countries"), help: "SMS: comma-separated country calling codes allowed (e.g. 1,44); default all.")
+        @Option(name: .customLong("rate-per-tenant"), help: "COUNT/SECONDS starts on this connection (default 100000/3600).")
+        var ratePerTenant: String?
+        @Option(
+            name: .customLong("allowed-countries"), help: "SMS: comma-separated country calling codes allowed (e.g. 1,44); default all.")
         var allowedCountries: String?
         @Option(name: .customLong("country-hourly-cap"), help: "SMS: codes per country calling code per hour.") var countryHourlyCap: Int?
-        @Option(name: .customLong("lockout-failures"), help: "Wrong codes that lock a recipient out (default 10).") var lockoutFailures: Int?
-        @Option(name: .customLong("lockout-window"), help: "Seconds those wrong codes are counted over (default 3600).") var lockoutWindow: Int?
-        @Option(name: .customLong("lockout-duration"), help: "Seconds a locked-out recipient waits (default 3600).") var lockoutDuration: Int?
+        @Option(name: .customLong("lockout-failures"), help: "Wrong codes that lock a recipient out (default 10).") var lockoutFailures:
+            Int?
+        @Option(name: .customLong("lockout-window"), help: "Seconds those wrong codes are counted over (default 3600).") var lockoutWindow:
+            Int?
+        @Option(name: .customLong("lockout-duration"), help: "Seconds a locked-out recipient waits (default 3600).") var lockoutDuration:
+            Int?
         @Flag(help: "Print one JSON object.") var json = false
 
         /// The limits the flags describe, on top of the defaults.
@@ -69,7 +77,9 @@ struct ConnectionCommand: AsyncParsableCommand {
                 guard countryHourlyCap > 0 else { throw ValidationError("--country-hourly-cap must be positive") }
                 limits.countryHourlyCap = countryHourlyCap
             }
-            for (flag, value) in [("--lockout-failures", lockoutFailures), ("--lockout-window", lockoutWindow), ("--lockout-duration", lockoutDuration)] {
+            for (flag, value) in [
+                ("--lockout-failures", lockoutFailures), ("--lockout-window", lockoutWindow), ("--lockout-duration", lockoutDuration),
+            ] {
                 if let value, value <= 0 { throw ValidationError("\(flag) must be positive") }
             }
             limits.lockoutFailures = lockoutFailures ?? limits.lockoutFailures
@@ -110,18 +120,23 @@ struct ConnectionCommand: AsyncParsableCommand {
                 guard smtpURL != nil else { throw ValidationError("smtp needs --smtp-url smtp://host:port") }
                 try Self.checkURL(smtpURL, flag: "--smtp-url", schemes: ["smtp", "smtps"])
                 guard let from, EmailAddress(from) != nil else { throw ValidationError("smtp needs --from with a valid address") }
-                guard (smtpUser == nil) == (smtpPassword == nil) else { throw ValidationError("give --smtp-user and --smtp-password together") }
+                guard (smtpUser == nil) == (smtpPassword == nil) else {
+                    throw ValidationError("give --smtp-user and --smtp-password together")
+                }
             case .webhook:
                 guard webhookURL != nil else { throw ValidationError("webhook needs --webhook-url") }
                 try Self.checkURL(webhookURL, flag: "--webhook-url", schemes: ["http", "https"])
             case .outbox:
-                guard let outboxFile, outboxFile.hasPrefix("/") else { throw ValidationError("outbox needs --outbox-file with an absolute path") }
+                guard let outboxFile, outboxFile.hasPrefix("/") else {
+                    throw ValidationError("outbox needs --outbox-file with an absolute path")
+                }
             }
         }
 
         static func checkURL(_ text: String?, flag: String, schemes: Set<String>) throws {
             guard let text else { return }
-            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme), url.host?.isEmpty == false
+            guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), schemes.contains(scheme),
+                url.host?.isEmpty == false
             else { throw ValidationError("\(flag) must be a \(schemes.sorted().joined(separator: " or ")) URL with a host") }
         }
 
@@ -130,7 +145,8 @@ struct ConnectionCommand: AsyncParsableCommand {
             let strategy = Connection.Strategy(rawValue: self.strategy)!
             let provider = Connection.Provider(rawValue: self.provider)!
             let settings = ProviderSettings(
-                twilioAccountSID: twilioAccountSID, from: from.map { PhoneNumber($0)?.e164 ?? $0 }, messagingServiceSID: messagingServiceSID,
+                twilioAccountSID: twilioAccountSID, from: from.map { PhoneNumber($0)?.e164 ?? $0 },
+                messagingServiceSID: messagingServiceSID,
                 twilioBaseURL: twilioBaseURL, smtpURL: smtpURL, smtpUser: smtpUser, smtpRequireTLS: smtpRequireTLS ? true : nil,
                 webhookURL: webhookURL, outboxFile: outboxFile)
             let secrets = ProviderSecrets(twilioAuthToken: twilioAuthToken, smtpPassword: smtpPassword, webhookSecret: webhookSecret)
@@ -150,7 +166,10 @@ struct ConnectionCommand: AsyncParsableCommand {
                 try await ConnectionRepository(client: client, logger: .admin).insert(connection)
             }
             Output.print(
-                ["id": created.id.uuidString.lowercased(), "name": created.name, "strategy": strategy.rawValue, "provider": provider.rawValue],
+                [
+                    "id": created.id.uuidString.lowercased(), "name": created.name, "strategy": strategy.rawValue,
+                    "provider": provider.rawValue,
+                ],
                 json: json)
         }
     }

@@ -5,7 +5,8 @@ import RedisClient
 
 /// `passwordless-admin queue stats [--json] [--watch]`.
 struct QueueCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "queue", abstract: "Inspect the delivery queue.", subcommands: [Stats.self])
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Inspect the delivery queue.", subcommands: [Stats.self])
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,8 +62,9 @@ struct DeadCommand: AsyncParsableCommand {
                 if json {
                     print(Output.jsonText(Line(entry)))
                 } else {
-                    print("\(entry.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))"
-                        + "  \(Self.detail(entry))")
+                    print(
+                        "\(entry.id)  \(entry.reason)  attempts=\(entry.attempts)  died=\(Self.iso(entry.diedAt))"
+                            + "  \(Self.detail(entry))")
                 }
             }
         }

@@ -37,7 +37,8 @@ struct StoreOptions: ParsableArguments {
         var backgroundLogger = logger
         backgroundLogger.logLevel = .critical  // the pool's connection chatter is not for operators; errors are reported below
         let client = PostgresClient(
-            configuration: try database.clientConfiguration(maximumConnections: 2, connectTimeout: .seconds(5)), backgroundLogger: backgroundLogger)
+            configuration: try database.clientConfiguration(maximumConnections: 2, connectTimeout: .seconds(5)),
+            backgroundLogger: backgroundLogger)
         let address = "\(database.host):\(database.port)"
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }

@@ -82,12 +82,15 @@ struct KeysCommand: AsyncParsableCommand {
 
     /// Generates a key, seals its private half and makes it the tenant's current key for its algorithm.
     @discardableResult
-    static func rotate(tenant: Tenant, client: PostgresClient, box: SecretBox, algorithm: Client.SigningAlgorithm = .rs256) async throws -> String {
+    static func rotate(
+        tenant: Tenant, client: PostgresClient, box: SecretBox, algorithm: Client.SigningAlgorithm = .rs256
+    ) async throws -> String {
         let generated = try SigningKeyFactory.make(algorithm)
         let sealed = box.seal(generated.privateKeyPEM, context: StoredSigningKey.sealingContext(kid: generated.kid))
         try await SigningKeyRepository(client: client, logger: .admin).rotate(
             to: StoredSigningKey(
-                kid: generated.kid, tenantID: tenant.id, algorithm: generated.algorithm, sealedPrivateKey: sealed, publicJWK: generated.publicJWK))
+                kid: generated.kid, tenantID: tenant.id, algorithm: generated.algorithm, sealedPrivateKey: sealed,
+                publicJWK: generated.publicJWK))
         return generated.kid
     }
 }

@@ -46,7 +46,9 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let uuid = UUID(uuidString: id) else { throw ValidationError("not a token id: \(id)") }
-            let revoked = try await store.withPostgres { client in try await ManagementTokenRepository(client: client, logger: .admin).revoke(id: uuid) }
+            let revoked = try await store.withPostgres { client in
+                try await ManagementTokenRepository(client: client, logger: .admin).revoke(id: uuid)
+            }
             guard revoked else { throw ValidationError("no live token with id \(id)") }
             print("revoked \(id.lowercased())")
         }

@@ -1,4 +1,4 @@
-import TokenApp
 import HTTPService
+import TokenApp
 
 await ServiceLauncher.run(.token, build: TokenService.buildApplication)

@@ -7,7 +7,9 @@ import PasswordlessCore
 /// subject is always an RFC 2047 encoded word (UTF-8, base64) with line breaks removed, and the
 /// body is base64 (so no line of it can be read as a header, a boundary or the end of DATA).
 public enum MIMEMessage {
-    public static func build(from: String, to: EmailAddress, subject: String, body: String, messageID: String, date: Date = Date()) -> [UInt8] {
+    public static func build(
+        from: String, to: EmailAddress, subject: String, body: String, messageID: String, date: Date = Date()
+    ) -> [UInt8] {
         let domain = from.split(separator: "@").last.map(String.init) ?? "passwordless.invalid"
         let cleanSubject = subject.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
         var lines = [
@@ -21,7 +23,8 @@ public enum MIMEMessage {
             "Content-Transfer-Encoding: base64",
             "",
         ]
-        let encoded = Data(body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8).base64EncodedString()
+        let encoded = Data(body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n").utf8)
+            .base64EncodedString()
         var index = encoded.startIndex
         while index < encoded.endIndex {
             let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex

@@ -9,7 +9,9 @@ public struct OutboxProvider: DeliveryProvider {
 
     public init() {}
 
-    public func deliver(_ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets) async throws(DeliveryError) -> String? {
+    public func deliver(
+        _ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets
+    ) async throws(DeliveryError) -> String? {
         guard let path = settings.outboxFile else { throw .permanent(reason: "the connection has no outbox file") }
         let record: [String: String] = [
             "id": message.jobID, "recipient": message.recipient, "subject": message.subject, "body": message.body,

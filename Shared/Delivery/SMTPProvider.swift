@@ -11,12 +11,17 @@ public struct SMTPProvider: DeliveryProvider {
         self.transport = transport
     }
 
-    public func deliver(_ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets) async throws(DeliveryError) -> String? {
-        guard let url = settings.smtpURL, let from = settings.from else { throw .permanent(reason: "the connection has no SMTP URL or sender") }
+    public func deliver(
+        _ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets
+    ) async throws(DeliveryError) -> String? {
+        guard let url = settings.smtpURL, let from = settings.from else {
+            throw .permanent(reason: "the connection has no SMTP URL or sender")
+        }
         guard let recipient = EmailAddress(message.recipient) else { throw .permanent(reason: "invalid recipient address") }
         let text = MIMEMessage.build(from: from, to: recipient, subject: message.subject, body: message.body, messageID: message.jobID)
         let server = SMTPServer(
-            url: url, username: settings.smtpUser, password: secrets.smtpPassword, tls: settings.smtpRequireTLS == true ? .required : .opportunistic)
+            url: url, username: settings.smtpUser, password: secrets.smtpPassword,
+            tls: settings.smtpRequireTLS == true ? .required : .opportunistic)
         do {
             try await transport.send(OutgoingMail(from: from, recipients: [recipient.address], message: text), via: server)
         } catch {

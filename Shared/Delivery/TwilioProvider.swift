@@ -13,7 +13,9 @@ public struct TwilioProvider: DeliveryProvider {
         self.transport = transport
     }
 
-    public func deliver(_ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets) async throws(DeliveryError) -> String? {
+    public func deliver(
+        _ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets
+    ) async throws(DeliveryError) -> String? {
         guard let sid = settings.twilioAccountSID, let token = secrets.twilioAuthToken else {
             throw .permanent(reason: "the connection has no Twilio account SID or auth token")
         }

@@ -11,7 +11,9 @@ public struct WebhookProvider: DeliveryProvider {
         self.transport = transport
     }
 
-    public func deliver(_ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets) async throws(DeliveryError) -> String? {
+    public func deliver(
+        _ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets
+    ) async throws(DeliveryError) -> String? {
         guard let url = settings.webhookURL else { throw .permanent(reason: "the connection has no webhook URL") }
         var headers = [("Content-Type", "application/json"), ("Idempotency-Key", message.jobID)]
         if let secret = secrets.webhookSecret { headers.append(("Authorization", "Bearer \(secret)")) }

@@ -1,5 +1,5 @@
-import Foundation
 import CCurl
+import Foundation
 
 /// One libcurl easy handle with the options for a single transfer.
 ///
@@ -34,7 +34,8 @@ final class CurlHandle: @unchecked Sendable {
             if request.method == "POST" || !request.body.isEmpty {
                 _ = pcurl_set_long(handle, CURLOPT_POST, 1)
                 _ = pcurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                _ = pcurl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+                _ = pcurl_set_pointer(
+                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
             }
             _ = pcurl_set_slist(handle, CURLOPT_HTTPHEADER, headers.pointer)
             if let auth = request.basicAuth {

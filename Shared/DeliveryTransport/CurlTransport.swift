@@ -80,7 +80,9 @@ public final class CurlTransport: Service, Sendable, CustomStringConvertible {
 
     /// Runs one transfer on a pool thread. Cancelling the calling task aborts the transfer
     /// (libcurl's progress callback checks the flag at least once a second).
-    private func onThread<T: Sendable>(_ body: @escaping @Sendable (CurlHandle) throws(TransportError) -> T) async throws(TransportError) -> T {
+    private func onThread<T: Sendable>(
+        _ body: @escaping @Sendable (CurlHandle) throws(TransportError) -> T
+    ) async throws(TransportError) -> T {
         if gate.current != .running {
             switch await gate.wait(until: .now + startTimeout) {
             case .running: break

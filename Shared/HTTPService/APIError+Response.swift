@@ -13,7 +13,8 @@ extension APIError: HTTPResponseError {
         for (name, value) in self.headers {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
-        return Response(status: HTTPResponse.Status(code: statusCode), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
+        return Response(
+            status: HTTPResponse.Status(code: statusCode), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
     }
 
     /// The JSON body as bytes.

@@ -49,11 +49,13 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 503 `temporarily_unavailable` with `Retry-After: 1`: a dependency (PostgreSQL, Redis) did
     /// not answer, or not within `DEPENDENCY_TIMEOUT`.
     public static let unavailable = APIError(
-        status: 503, error: "temporarily_unavailable", description: "The service is temporarily unavailable. Please try again.", retryAfter: 1)
+        status: 503, error: "temporarily_unavailable", description: "The service is temporarily unavailable. Please try again.",
+        retryAfter: 1)
 
     /// 405 `method_not_allowed`, with the methods the path does accept.
     public static func methodNotAllowed(allow: [String]) -> APIError {
-        APIError(status: 405, error: "method_not_allowed", description: "Method Not Allowed", headers: ["Allow": allow.joined(separator: ", ")])
+        APIError(
+            status: 405, error: "method_not_allowed", description: "Method Not Allowed", headers: ["Allow": allow.joined(separator: ", ")])
     }
 
     /// 415 `unsupported_media_type`: a body that is neither JSON nor a form.

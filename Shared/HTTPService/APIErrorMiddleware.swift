@@ -23,7 +23,7 @@ public struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(status: Int(error.status.code), error: Self.code(for: error.status), description: error.status.reasonPhrase)
         } catch is CancellationError {
             throw APIError.unavailable
-        } catch where DependencyFailure.isUnavailable(error) {
+        } catch  where DependencyFailure.isUnavailable(error) {
             context.logger.warning("dependency unavailable", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError.unavailable
         } catch {

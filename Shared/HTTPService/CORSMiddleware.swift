@@ -41,7 +41,8 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw APIError(status: 403, error: "access_denied", description: "Origin \(APIError.echo(origin)) is not allowed.")
             }
             var headers = Self.headers(origin: origin)
-            headers[.accessControlAllowMethods] = request.uri.path.hasPrefix("/.well-known/") || request.uri.path == "/userinfo"
+            headers[.accessControlAllowMethods] =
+                request.uri.path.hasPrefix("/.well-known/") || request.uri.path == "/userinfo"
                 ? "GET, HEAD, OPTIONS" : "POST, OPTIONS"
             headers[.accessControlAllowHeaders] = CORSRules.allowHeaders
             headers[.accessControlMaxAge] = CORSRules.maxAge

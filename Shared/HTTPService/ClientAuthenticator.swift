@@ -52,7 +52,9 @@ public struct ClientAuthenticator: Sendable {
     ///
     /// `clientID` and `clientSecret` are the body's (read by the caller, so a malformed one is
     /// refused where the route always refused it); `grant`, when given, must be one the client has.
-    public func authenticate(_ request: Request, clientID: String?, clientSecret: String?, grant: Client.GrantType? = nil) async throws
+    public func authenticate(
+        _ request: Request, clientID: String?, clientSecret: String?, grant: Client.GrantType? = nil
+    ) async throws
         -> Result<Authenticated, Failure>
     {
         let credentials: ClientCredentials

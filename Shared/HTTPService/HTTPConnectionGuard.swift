@@ -68,7 +68,9 @@ final class HTTPConnectionGuard: @unchecked Sendable {
         timer?.cancel()
         timer = nil
         guard let deadline, let channel else { return }
-        timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000)) {
+        timer = channel.eventLoop.scheduleTask(
+            in: .nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000 + deadline.components.attoseconds / 1_000_000_000)
+        ) {
             [weak self] in
             // Closed without an answer: a slow client gets nothing to wait for.
             self?.channel?.close(promise: nil)

@@ -17,8 +17,10 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             // Hummingbird names the not-found responder's path "NotFound"; both mean no route matched.
             let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? "unmatched"
             let method = request.method.rawValue
-            Counter(label: "passwordless_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))])
-                .increment()
+            Counter(
+                label: "passwordless_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))]
+            )
+            .increment()
             Timer(label: "passwordless_http_request_duration_seconds", dimensions: [("route", route), ("method", method)])
                 .recordInterval(since: started)
         }

@@ -20,14 +20,17 @@ public protocol PasswordlessService {
 extension PasswordlessService {
     /// The application `main` runs and `app.test(.router)` tests. Nothing connects or starts
     /// until it runs.
-    public static func buildApplication(configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) throws
+    public static func buildApplication(
+        configuration: ServiceConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+    ) throws
         -> some ApplicationProtocol
     {
         let dependencies = try ServiceDependencies(configuration: configuration, logger: logger)
         let setup = ServiceSetup(configuration: configuration, dependencies: dependencies, registry: registry, logger: logger)
         let (router, workers) = try routes(setup)
         return ServiceApplication.make(
-            kind, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: workers, logger: logger)
+            kind, configuration: configuration, dependencies: dependencies, router: router, registry: registry, workers: workers,
+            logger: logger)
     }
 }
 
@@ -38,7 +41,9 @@ public struct ServiceSetup: Sendable {
     public var registry: PrometheusCollectorRegistry
     public var logger: Logger
 
-    public init(configuration: ServiceConfiguration, dependencies: ServiceDependencies, registry: PrometheusCollectorRegistry, logger: Logger) {
+    public init(
+        configuration: ServiceConfiguration, dependencies: ServiceDependencies, registry: PrometheusCollectorRegistry, logger: Logger
+    ) {
         self.configuration = configuration
         self.dependencies = dependencies
         self.registry = registry

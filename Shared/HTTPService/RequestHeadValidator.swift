@@ -68,7 +68,9 @@ final class RequestHeadValidator: ChannelDuplexHandler, RemovableChannelHandler 
         }
         switch parserError {
         case .headerOverflow:
-            refuse(context: context, APIError(status: 431, error: "request_header_fields_too_large", description: "The request's headers exceed 16 KiB."))
+            refuse(
+                context: context,
+                APIError(status: 431, error: "request_header_fields_too_large", description: "The request's headers exceed 16 KiB."))
         default:
             refuse(context: context, .badRequest("The request line or a header could not be parsed."))
         }

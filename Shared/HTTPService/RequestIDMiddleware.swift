@@ -37,7 +37,9 @@ public struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Accepts up to 128 characters of `[A-Za-z0-9._-]`, so nothing odd reaches the logs.
     static func accepted(_ value: String) -> String? {
         guard !value.isEmpty, value.utf8.count <= 128,
-            value.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".") })
+            value.utf8.allSatisfy({
+                $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ".")
+            })
         else { return nil }
         return value
     }

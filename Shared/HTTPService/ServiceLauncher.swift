@@ -39,7 +39,8 @@ public enum ServiceLauncher {
         do {
             let app = try await build(configuration, registry, logger)
             logger.info(
-                "starting", metadata: ["port": "\(configuration.port)", "database": "\(configuration.database)", "redis": "\(configuration.redis)"])
+                "starting",
+                metadata: ["port": "\(configuration.port)", "database": "\(configuration.database)", "redis": "\(configuration.redis)"])
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
             logger.info("stopped")
             exit(0)

@@ -25,7 +25,8 @@ public enum ServiceRouter {
     }
 
     public static func make(
-        readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry, metricsOnMainPort: Bool, dependencyTimeout: Duration = .seconds(2),
+        readiness: [ReadinessCheck], registry: PrometheusCollectorRegistry, metricsOnMainPort: Bool,
+        dependencyTimeout: Duration = .seconds(2),
         cors: CORSMiddleware<PasswordlessRequestContext>? = nil
     ) -> Router<PasswordlessRequestContext> {
         make(

@@ -34,7 +34,8 @@ public struct DeadLetters: Sendable {
         guard var job = entry.job else { return .malformed }
         guard job.codeExpiresAt > now.millisecondsSince1970 else { return .expired }
         job.attempts = 0
-        let moved = try await redis.eval(Self.requeueScript, keys: [RedisKeys.Queue.dead, RedisKeys.Queue.pending], arguments: [raw, job.encoded()])
+        let moved = try await redis.eval(
+            Self.requeueScript, keys: [RedisKeys.Queue.dead, RedisKeys.Queue.pending], arguments: [raw, job.encoded()])
         return moved.int == 1 ? .requeued : .gone
     }
 

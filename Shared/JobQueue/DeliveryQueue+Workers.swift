@@ -31,7 +31,10 @@ extension DeliveryQueue {
     public func release(worker: String) async throws(RedisError) -> Int {
         let reply = try await redis.eval(
             Self.releaseScript,
-            keys: [RedisKeys.Queue.workers, RedisKeys.Queue.pending, RedisKeys.Queue.processing(worker: worker), RedisKeys.Queue.heartbeat(worker: worker)],
+            keys: [
+                RedisKeys.Queue.workers, RedisKeys.Queue.pending, RedisKeys.Queue.processing(worker: worker),
+                RedisKeys.Queue.heartbeat(worker: worker),
+            ],
             arguments: [worker])
         return Int(reply.int ?? 0)
     }

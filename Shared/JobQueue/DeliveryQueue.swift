@@ -66,7 +66,8 @@ public struct DeliveryQueue: Sendable {
     /// Moves up to `limit` retries that are due by Redis' clock back to pending; returns how many.
     @discardableResult
     public func promoteDueRetries(limit: Int = 500) async throws(RedisError) -> Int {
-        let reply = try await redis.eval(Self.promoteScript, keys: [RedisKeys.Queue.scheduled, RedisKeys.Queue.pending], arguments: [limit])
+        let reply = try await redis.eval(
+            Self.promoteScript, keys: [RedisKeys.Queue.scheduled, RedisKeys.Queue.pending], arguments: [limit])
         return Int(reply.int ?? 0)
     }
 

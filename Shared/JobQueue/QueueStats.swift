@@ -38,7 +38,10 @@ public struct QueueStats: Sendable, Equatable, Codable {
         if !workerIDs.isEmpty {
             let replies = try await redis.pipeline(
                 workerIDs.flatMap {
-                    [RedisCommand("LLEN", RedisKeys.Queue.processing(worker: $0)), RedisCommand("EXISTS", RedisKeys.Queue.heartbeat(worker: $0))]
+                    [
+                        RedisCommand("LLEN", RedisKeys.Queue.processing(worker: $0)),
+                        RedisCommand("EXISTS", RedisKeys.Queue.heartbeat(worker: $0)),
+                    ]
                 })
             for (index, id) in workerIDs.enumerated() {
                 workers.append(Worker(id: id, processing: Int(replies[2 * index].int ?? 0), alive: replies[2 * index + 1].int == 1))

@@ -50,7 +50,8 @@ public struct SendJob: Codable, Sendable, Equatable {
         let id = UUID().uuidString.lowercased()
         let sealed = Data(box.seal(code, context: sealingContext(jobID: id))).base64EncodedString()
         return SendJob(
-            id: id, tenantID: tenantID, connectionID: connectionID, clientID: clientID, applicationName: applicationName, recipient: recipient,
+            id: id, tenantID: tenantID, connectionID: connectionID, clientID: clientID, applicationName: applicationName,
+            recipient: recipient,
             sealedCode: sealed, codeExpiresAt: expiresAt.millisecondsSince1970, createdAt: now.millisecondsSince1970, language: language)
     }
 

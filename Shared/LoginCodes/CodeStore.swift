@@ -28,7 +28,9 @@ public struct CodeStore: Sendable {
 
     /// Stores `code` for the recipient (replacing any earlier one, also one stored under a
     /// pre-upgrade key) and enqueues `job`.
-    public func issue(code: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
+    public func issue(
+        code: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?
+    ) async throws(RedisError) {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
         try await store(mac: mac, connection: connection, recipient: recipient, userID: userID, ttlSeconds: ttlSeconds, job: job)
     }
@@ -41,7 +43,9 @@ public struct CodeStore: Sendable {
         try await store(mac: unmatchable, connection: connection, recipient: recipient, userID: "", ttlSeconds: ttlSeconds, job: nil)
     }
 
-    private func store(mac: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
+    private func store(
+        mac: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?
+    ) async throws(RedisError) {
         let key = RedisKeys.code(connection: connection, tag: tagger.tag(connection: connection, recipient: recipient.normalized))
         let expiresAt = job?.codeExpiresAt ?? (Date().millisecondsSince1970 + Int64(ttlSeconds) * 1000)
         var commands = [
@@ -91,13 +95,17 @@ public struct CodeStore: Sendable {
         return try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: legacy)
     }
 
-    private func check(code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, keys: [String]) async throws(RedisError)
+    private func check(
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, keys: [String]
+    ) async throws(RedisError)
         -> Outcome
     {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
         let reply = try await redis.eval(
             Self.verifyScript, keys: keys,
-            arguments: [mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000])
+            arguments: [
+                mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000,
+            ])
         guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
         switch verdict {
         case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")

@@ -57,16 +57,20 @@ public struct LoginStarter: Sendable {
         let user: User
         let created: Bool
         if !(signupAllowed ?? !connection.disableSignup) {
-            guard let existing = try await users.find(tenantID: tenant.id, connectionID: connection.id, identifier: recipient.normalized) else {
-                return Started(user: try await decoy(tenant: tenant, connection: connection, recipient: recipient), created: false, jobID: nil)
+            guard let existing = try await users.find(tenantID: tenant.id, connectionID: connection.id, identifier: recipient.normalized)
+            else {
+                return Started(
+                    user: try await decoy(tenant: tenant, connection: connection, recipient: recipient), created: false, jobID: nil)
             }
             (user, created) = (existing, false)
         } else {
-            (user, created) = try await users.findOrCreate(tenantID: tenant.id, connection: connection, identifier: recipient.normalized, verified: verified)
+            (user, created) = try await users.findOrCreate(
+                tenantID: tenant.id, connection: connection, identifier: recipient.normalized, verified: verified)
         }
         let code = OneTimeCode.generate(length: connection.codeLength)
         let job = SendJob.make(
-            code: code, box: jobSeal, tenantID: tenant.id, connectionID: connection.id, clientID: clientID, applicationName: applicationName,
+            code: code, box: jobSeal, tenantID: tenant.id, connectionID: connection.id, clientID: clientID,
+            applicationName: applicationName,
             recipient: recipient.normalized, expiresAt: Date().addingTimeInterval(Double(connection.codeTTLSeconds)), language: language)
         try await codes.issue(
             code: code, connection: connection.id, recipient: recipient, userID: user.id, ttlSeconds: connection.codeTTLSeconds, job: job)
@@ -79,25 +83,32 @@ public struct LoginStarter: Sendable {
         let scope = connection.id.uuidString.lowercased()
         let tag = tagger.tag(connection: connection.id, recipient: recipient.normalized)
         var buckets = [
-            RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):recipient:\(tag)"), rate: limits.perRecipient, name: "recipient"),
+            RateLimiter.Bucket(
+                key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):recipient:\(tag)"), rate: limits.perRecipient, name: "recipient"),
             RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):all"), rate: limits.perTenant, name: "tenant"),
         ]
         if let clientIP {
-            buckets.append(RateLimiter.Bucket(key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):ip:\(tagger.tag(address: clientIP))"), rate: limits.perIP, name: "ip"))
+            buckets.append(
+                RateLimiter.Bucket(
+                    key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):ip:\(tagger.tag(address: clientIP))"), rate: limits.perIP,
+                    name: "ip"))
         }
         if connection.strategy == .sms {
             guard let country = limits.callingCode(of: recipient.normalized) else { throw Refusal.countryNotAllowed }
             if let cap = limits.countryHourlyCap {
                 buckets.append(
                     RateLimiter.Bucket(
-                        key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):country:\(country)"), rate: .init(count: cap, windowSeconds: 3600),
+                        key: RedisKeys.rateLimit(tenant: tenant.id, "\(scope):country:\(country)"),
+                        rate: .init(count: cap, windowSeconds: 3600),
                         name: "country"))
             }
         }
         let replies = try await redis.pipeline([
             RedisCommand("PTTL", RedisKeys.lockout(connection: connection.id, tag: tag)), RateLimiter.command(buckets),
         ])
-        if let locked = try replies[0].throwingServerError().int, locked > 0 { throw Refusal.lockedOut(retryAfter: Int((locked + 999) / 1000)) }
+        if let locked = try replies[0].throwingServerError().int, locked > 0 {
+            throw Refusal.lockedOut(retryAfter: Int((locked + 999) / 1000))
+        }
         if case .refused(let bucket, let retryAfter) = try RateLimiter.verdict(replies[1], buckets: buckets) {
             throw Refusal.rateLimited(bucket: bucket, retryAfter: retryAfter)
         }
@@ -110,8 +121,10 @@ public struct LoginStarter: Sendable {
     private func decoy(tenant: Tenant, connection: Connection, recipient: Recipient) async throws -> User {
         try await codes.issueDecoy(connection: connection.id, recipient: recipient, ttlSeconds: connection.codeTTLSeconds)
         return User(
-            id: tagger.decoyUserID(connection: connection.id, recipient: recipient.normalized), tenantID: tenant.id, connectionID: connection.id,
-            email: connection.strategy == .email ? recipient.normalized : nil, phoneNumber: connection.strategy == .sms ? recipient.normalized : nil,
+            id: tagger.decoyUserID(connection: connection.id, recipient: recipient.normalized), tenantID: tenant.id,
+            connectionID: connection.id,
+            email: connection.strategy == .email ? recipient.normalized : nil,
+            phoneNumber: connection.strategy == .sms ? recipient.normalized : nil,
             emailVerified: false, phoneVerified: false)
     }
 }

@@ -50,7 +50,8 @@ public struct RateLimiter: Sendable {
         let index = Int(parts[1].int ?? 1) - 1
         let microseconds = parts[2].int ?? 1_000_000
         return .refused(
-            bucket: buckets.indices.contains(index) ? buckets[index].name : "unknown", retryAfter: Int((microseconds + 999_999) / 1_000_000))
+            bucket: buckets.indices.contains(index) ? buckets[index].name : "unknown", retryAfter: Int((microseconds + 999_999) / 1_000_000)
+        )
     }
 
     static let script = RedisScript(

@@ -54,7 +54,10 @@ public enum Deadline {
             let (continuation, cancel) = state.withLockedValue { state -> (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) in
                 guard !state.finished else { return (nil, nil) }
                 state.finished = true
-                defer { state.continuation = nil; state.cancelWork = nil }
+                defer {
+                    state.continuation = nil
+                    state.cancelWork = nil
+                }
                 return (state.continuation, state.cancelWork)
             }
             guard let continuation else { return }

@@ -144,7 +144,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
         let scalars = label.unicodeScalars
         // Compared scalar by scalar: `==` on String would call a decomposed label equal to its NFC form.
         guard scalars.contains(where: { !$0.isASCII }), uts46Mapped(label).unicodeScalars.elementsEqual(scalars),
-            let first = scalars.first, !isMark(first), scalars.allSatisfy(isLabelScalar), !hasHyphensAtThreeAndFour(label), UnicodeScript.isSingleScript(label),
+            let first = scalars.first, !isMark(first), scalars.allSatisfy(isLabelScalar), !hasHyphensAtThreeAndFour(label),
+            UnicodeScript.isSingleScript(label),
             let encoded = Punycode.encode(label)
         else { return nil }
         let ascii = "xn--" + encoded
@@ -164,13 +165,15 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func isLDH(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "-")
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            || byte == UInt8(ascii: "-")
     }
 
     /// 1 to 63 bytes of lower-case letters, digits and `-`, not starting or ending with `-`.
     private static func isLDHLabel(_ label: String) -> Bool {
         let bytes = label.utf8
-        return (1...63).contains(bytes.count) && bytes.allSatisfy(isLDH) && bytes.first != UInt8(ascii: "-") && bytes.last != UInt8(ascii: "-")
+        return (1...63).contains(bytes.count) && bytes.allSatisfy(isLDH) && bytes.first != UInt8(ascii: "-")
+            && bytes.last != UInt8(ascii: "-")
     }
 
     /// `--` in positions 3 and 4 is reserved for ACE prefixes such as `xn--` (RFC 5891 §4.2.3.1).
@@ -238,7 +241,8 @@ enum UnicodeScript: Hashable {
         let scripts = Set(text.unicodeScalars.compactMap(of))
         guard scripts.count > 1 else { return true }
         let east: Set<UnicodeScript> = scripts.subtracting([.latin])
-        return east.isSubset(of: [.han, .hiragana, .katakana]) || east.isSubset(of: [.han, .bopomofo]) || east.isSubset(of: [.han, .hangul])
+        return east.isSubset(of: [.han, .hiragana, .katakana]) || east.isSubset(of: [.han, .bopomofo])
+            || east.isSubset(of: [.han, .hangul])
     }
 }
 

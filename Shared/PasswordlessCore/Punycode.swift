@@ -18,7 +18,9 @@ public enum Punycode {
         let basicCount = output.count
         var handled = basicCount
         if basicCount > 0 { output.append(UInt8(ascii: "-")) }
-        var n = initialN, delta = 0, bias = initialBias
+        var n = initialN
+        var delta = 0
+        var bias = initialBias
         while handled < input.count {
             guard let next = input.filter({ $0 >= n }).min() else { return nil }
             let (step, overflowed) = (next - n).multipliedReportingOverflow(by: handled + 1)
@@ -31,7 +33,8 @@ public enum Punycode {
                     delta = advanced
                 }
                 guard scalar == n else { continue }
-                var q = delta, k = base
+                var q = delta
+                var k = base
                 while true {
                     let t = threshold(k, bias)
                     if q < t { break }
@@ -57,10 +60,13 @@ public enum Punycode {
         let delimiter = input.lastIndex(of: UInt8(ascii: "-")) ?? 0
         var output: [Int] = input[..<delimiter].map { Int($0) }
         var position = delimiter > 0 ? delimiter + 1 : 0
-        var n = initialN, i = 0, bias = initialBias
+        var n = initialN
+        var i = 0
+        var bias = initialBias
         while position < input.count {
             let oldI = i
-            var w = 1, k = base
+            var w = 1
+            var k = base
             while true {
                 guard position < input.count, let value = value(of: input[position]) else { return nil }
                 position += 1

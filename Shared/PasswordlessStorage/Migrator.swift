@@ -53,11 +53,14 @@ public struct Migrator: Sendable {
 
     /// The versions recorded as applied; empty when the database was never migrated.
     public func appliedVersions() async throws -> [Int] {
-        let exists = try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        let exists =
+            try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
             .decode(Bool.self).first { _ in true } ?? false
         guard exists else { return [] }
         var versions: [Int] = []
-        for try await version in try await client.query("SELECT version FROM schema_migrations ORDER BY version", logger: logger).decode(Int.self) {
+        for try await version in try await client.query("SELECT version FROM schema_migrations ORDER BY version", logger: logger).decode(
+            Int.self)
+        {
             versions.append(version)
         }
         return versions

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import NIOPosix
 import PasswordlessCore
 import ServiceLifecycle
@@ -119,7 +119,9 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
 
     /// Runs a Lua script with `EVALSHA`, loading it with `EVAL` if the server does not know it yet.
     @discardableResult
-    public func eval(_ script: RedisScript, keys: [any RedisArgument] = [], arguments: [any RedisArgument] = []) async throws(RedisError)
+    public func eval(
+        _ script: RedisScript, keys: [any RedisArgument] = [], arguments: [any RedisArgument] = []
+    ) async throws(RedisError)
         -> RESPValue
     {
         try await send(.evalsha(script, keys: keys, arguments: arguments))

@@ -19,7 +19,9 @@ public final class RedisConnection: @unchecked Sendable {
     /// Connects, authenticates and selects the database, or throws ``RedisError/connectionFailed(_:)``.
     public init(configuration: RedisConfiguration) throws(RedisError) {
         self.configuration = configuration
-        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), makeTimeval(configuration.connectTimeout)) else {
+        guard
+            let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port), makeTimeval(configuration.connectTimeout))
+        else {
             throw .connectionFailed("cannot allocate a connection")
         }
         if context.pointee.err != 0 {

@@ -16,7 +16,8 @@ public struct IDTokenClaims: JWTPayload, Equatable {
     public var nonce: String?
 
     public init(
-        issuer: String, subject: String, audience: String, issuedAt: Date, expiresAt: Date, email: String? = nil, emailVerified: Bool? = nil,
+        issuer: String, subject: String, audience: String, issuedAt: Date, expiresAt: Date, email: String? = nil,
+        emailVerified: Bool? = nil,
         phoneNumber: String? = nil, phoneNumberVerified: Bool? = nil, name: String? = nil, nonce: String? = nil
     ) {
         iss = IssuerClaim(value: issuer)

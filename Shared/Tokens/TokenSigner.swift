@@ -84,7 +84,8 @@ public final class TokenSigner: Sendable {
             case .rs256: keys[algorithm] = RS256Key(signer: try RS256Signer(pem: key.privateKeyPEM), kid: key.kid)
             case .es256:
                 let kid = JWKIdentifier(string: key.kid)
-                keys[algorithm] = JWTKitKey(keys: await JWTKeyCollection().add(ecdsa: try ES256PrivateKey(pem: key.privateKeyPEM), kid: kid), kid: kid)
+                keys[algorithm] = JWTKitKey(
+                    keys: await JWTKeyCollection().add(ecdsa: try ES256PrivateKey(pem: key.privateKeyPEM), kid: kid), kid: kid)
             case .hs256: continue
             }
         }

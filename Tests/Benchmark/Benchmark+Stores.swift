@@ -45,9 +45,11 @@ extension Run {
                 for lane in 0..<32 {
                     group.addTask {
                         for index in stride(from: range.lowerBound + lane, to: range.upperBound, by: 32) {
-                            let userID = String(Insecure.MD5.hash(data: Data("seed\(index)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(24))
+                            let userID = String(
+                                Insecure.MD5.hash(data: Data("seed\(index)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(24))
                             try await codes.issue(
-                                code: "424242", connection: connection, recipient: Recipient(Self.seededPhone(index), strategy: .sms)!, userID: userID, ttlSeconds: 3600, job: nil)
+                                code: "424242", connection: connection, recipient: Recipient(Self.seededPhone(index), strategy: .sms)!,
+                                userID: userID, ttlSeconds: 3600, job: nil)
                         }
                     }
                 }

@@ -128,11 +128,13 @@ struct Run {
             if parts.contains("start") {
                 rows.append(
                     Row(
-                        name: "/passwordless/start, empty table", load: emptyTable, minimumRate: 3000, maximumP99: 50, target: "≥ 3,000/s, p99 ≤ 50 ms",
+                        name: "/passwordless/start, empty table", load: emptyTable, minimumRate: 3000, maximumP99: 50,
+                        target: "≥ 3,000/s, p99 ≤ 50 ms",
                         limit: .postgres))
             }
             if parts.contains("dispatcher") {
-                try await measureDispatcher(provider: instant, queued: emptyTable.succeeded, name: "dispatcher, provider answers at once", target: 5000)
+                try await measureDispatcher(
+                    provider: instant, queued: emptyTable.succeeded, name: "dispatcher, provider answers at once", target: 5000)
             }
             log("seeding \(options.users) users")
             try await seedUsers()
@@ -146,7 +148,8 @@ struct Run {
                         limit: .postgres))
             }
             if parts.contains("dispatcher") {
-                try await measureDispatcher(provider: slow, queued: seeded.succeeded, name: "dispatcher, provider answers in 200 ms", target: 1000)
+                try await measureDispatcher(
+                    provider: slow, queued: seeded.succeeded, name: "dispatcher, provider answers in 200 ms", target: 1000)
             }
         } else if parts.contains("token") {
             log("seeding \(options.users) users")
@@ -180,7 +183,8 @@ struct Run {
         let tenant = try admin(["tenant", "create", "--name", "bench", "--domain", "bench.example.com"])
         tenantID = UUID(uuidString: tenant["id"] as? String ?? "") ?? UUID()
         for algorithm in ["RS256", "ES256"] {
-            clients[algorithm] = try admin(["client", "create", "--tenant", "bench", "--name", "bench-\(algorithm)", "--jwt-alg", algorithm])["client_id"]
+            clients[algorithm] =
+                try admin(["client", "create", "--tenant", "bench", "--name", "bench-\(algorithm)", "--jwt-alg", algorithm])["client_id"]
                 as? String
         }
         for (name, provider) in [("sms", instant), ("sms-slow", slow)] {
@@ -202,7 +206,8 @@ struct Run {
             let recipient = prefix + String(format: "%07d", index)
             return LoadRequest(
                 path: "/passwordless/start",
-                body: ByteBuffer(string: #"{"client_id":"\#(clientID)","connection":"\#(connection)","phone_number":"\#(recipient)","send":"code"}"#),
+                body: ByteBuffer(
+                    string: #"{"client_id":"\#(clientID)","connection":"\#(connection)","phone_number":"\#(recipient)","send":"code"}"#),
                 key: recipient)
         }
         return try await closedLoop(load)
@@ -222,7 +227,9 @@ struct Run {
             return LoadRequest(
                 path: "/oauth/token",
                 body: ByteBuffer(
-                    string: #"{"grant_type":"http://auth0.com/oauth/grant-type/passwordless/otp","client_id":"\#(clientID)","username":"\#(recipient)","otp":"424242","realm":"sms-slow","scope":"openid"}"#),
+                    string:
+                        #"{"grant_type":"http://auth0.com/oauth/grant-type/passwordless/otp","client_id":"\#(clientID)","username":"\#(recipient)","otp":"424242","realm":"sms-slow","scope":"openid"}"#
+                ),
                 key: recipient)
         }
         let result = try await closedLoop(load)
@@ -252,7 +259,9 @@ struct Run {
         result.cpuPerRequest = CPUAccounting.perOperation(from: before, to: CPUAccounting.snapshot(), operations: result.answered)
         if let error = result.firstError { log("  first error: \(error)") }
         log(
-            String(format: "  %.0f/s, p50 %.1f ms, p99 %.1f ms", result.throughput, percentile(result.latencies, 50), percentile(result.latencies, 99))
+            String(
+                format: "  %.0f/s, p50 %.1f ms, p99 %.1f ms", result.throughput, percentile(result.latencies, 50),
+                percentile(result.latencies, 99))
                 + ", statuses \(result.statuses), transport failures \(result.failures)")
         return result
     }
@@ -270,7 +279,8 @@ struct Run {
         while provider.received < measured, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let window = provider.window
         let cpu = CPUAccounting.perOperation(from: before, to: CPUAccounting.snapshot(), operations: window.count)
-        peakMemory["passwordless-dispatcher"] = max(peakMemory["passwordless-dispatcher"] ?? 0, services["passwordless-dispatcher"]?.memory.peak ?? 0)
+        peakMemory["passwordless-dispatcher"] = max(
+            peakMemory["passwordless-dispatcher"] ?? 0, services["passwordless-dispatcher"]?.memory.peak ?? 0)
         await stopService("passwordless-dispatcher")
         try await withRedis { redis in
             _ = try await redis.send("DEL", RedisKeys.Queue.pending, RedisKeys.Queue.scheduled)
@@ -300,18 +310,24 @@ struct Run {
         // then the measured run.
         let warmup = try await load.run(rate: Double(options.latencyRate), duration: .seconds(options.warmup), connections: 32)
         let warmupDeadline = ContinuousClock.now + .seconds(30)
-        while instant.received < warmup.answeredAt.count, ContinuousClock.now < warmupDeadline { try await Task.sleep(for: .milliseconds(50)) }
+        while instant.received < warmup.answeredAt.count, ContinuousClock.now < warmupDeadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         instant.reset(recordArrivals: true)
         let result = try await load.run(rate: Double(options.latencyRate), duration: .seconds(options.duration), connections: 32)
         let deadline = ContinuousClock.now + .seconds(30)
         while instant.received < result.answeredAt.count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         let arrivals = instant.arrivals()
         let latencies = result.answeredAt.compactMap { key, answered in arrivals[key].map { max(0, ($0 - answered).milliseconds) } }
-        log(String(format: "  %d of %d delivered, p50 %.1f ms, p99 %.1f ms", latencies.count, result.answeredAt.count, percentile(latencies, 50), percentile(latencies, 99)))
+        log(
+            String(
+                format: "  %d of %d delivered, p50 %.1f ms, p99 %.1f ms", latencies.count, result.answeredAt.count,
+                percentile(latencies, 50), percentile(latencies, 99)))
         let p99 = percentile(latencies, 99)
         rows.append(
             Row(
                 name: "start → provider at \(options.latencyRate.formatted())/s", rate: Double(latencies.count) / result.elapsed.seconds,
-                p50: percentile(latencies, 50), p99: p99, target: "p99 ≤ 100 ms", met: p99 <= 100 && latencies.count == result.answeredAt.count))
+                p50: percentile(latencies, 50), p99: p99, target: "p99 ≤ 100 ms",
+                met: p99 <= 100 && latencies.count == result.answeredAt.count))
     }
 }

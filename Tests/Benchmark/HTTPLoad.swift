@@ -55,7 +55,8 @@ final class HTTPLoad: Sendable {
     let makeRequest: @Sendable (Int) -> LoadRequest?
     private let nextIndex = NIOLockedValueBox(0)
 
-    init(host: String = "127.0.0.1", port: Int, group: MultiThreadedEventLoopGroup, makeRequest: @escaping @Sendable (Int) -> LoadRequest?) {
+    init(host: String = "127.0.0.1", port: Int, group: MultiThreadedEventLoopGroup, makeRequest: @escaping @Sendable (Int) -> LoadRequest?)
+    {
         self.host = host
         self.port = port
         self.group = group
@@ -63,10 +64,11 @@ final class HTTPLoad: Sendable {
     }
 
     private func next() -> LoadRequest? {
-        makeRequest(nextIndex.withLockedValue { index in
-            defer { index += 1 }
-            return index
-        })
+        makeRequest(
+            nextIndex.withLockedValue { index in
+                defer { index += 1 }
+                return index
+            })
     }
 
     /// Every connection sends back to back for `duration` (or until the source runs dry).
@@ -136,7 +138,9 @@ final class HTTPLoad: Sendable {
         }
     }
 
-    private static func connect(host: String, port: Int, group: MultiThreadedEventLoopGroup) async throws
+    private static func connect(
+        host: String, port: Int, group: MultiThreadedEventLoopGroup
+    ) async throws
         -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
     {
         try await ClientBootstrap(group: group)

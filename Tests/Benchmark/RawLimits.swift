@@ -35,13 +35,23 @@ enum RawLimits {
         var environment = ProcessInfo.processInfo.environment
         environment["PGPASSWORD"] = database.password ?? ""
         let connection = ["-h", database.host, "-p", "\(database.port)", "-U", database.username, database.database]
-        try run("/usr/bin/env", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", """
-            DROP TABLE IF EXISTS bench_upserts;
-            CREATE TABLE bench_upserts (LIKE users INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
-            """] + connection, environment: environment)
-        defer { _ = try? run("/usr/bin/env", ["psql", "-X", "-q", "-c", "DROP TABLE IF EXISTS bench_upserts"] + connection, environment: environment) }
+        try run(
+            "/usr/bin/env",
+            [
+                "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                """
+                DROP TABLE IF EXISTS bench_upserts;
+                CREATE TABLE bench_upserts (LIKE users INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
+                """,
+            ] + connection, environment: environment)
+        defer {
+            _ = try? run(
+                "/usr/bin/env", ["psql", "-X", "-q", "-c", "DROP TABLE IF EXISTS bench_upserts"] + connection, environment: environment)
+        }
         let output = try run(
-            "/usr/bin/env", ["pgbench", "-n", "-M", "prepared", "-c", "\(clients)", "-j", "2", "-t", "\(transactionsPerClient)", "-f", script.path] + connection,
+            "/usr/bin/env",
+            ["pgbench", "-n", "-M", "prepared", "-c", "\(clients)", "-j", "2", "-t", "\(transactionsPerClient)", "-f", script.path]
+                + connection,
             environment: environment)
         // "tps = 7412.345 (without initial connection time)"
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),

@@ -69,7 +69,8 @@ extension Run {
         if !profiled.isEmpty {
             let parts = CPUAccounting.parts.map(\.name)
             lines += [
-                "", "CPU per request or delivery, µs, by process (the machine has \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                "",
+                "CPU per request or delivery, µs, by process (the machine has \(ProcessInfo.processInfo.activeProcessorCount) cores, "
                     + "so a total of T µs caps the rate near \(ProcessInfo.processInfo.activeProcessorCount),000,000 / T):",
                 "", "| measurement | " + parts.joined(separator: " | ") + " | total |",
                 "|---|" + String(repeating: "---:|", count: parts.count + 1),
@@ -86,7 +87,8 @@ extension Run {
             let peak = peakMemory[name] ?? .nan
             let met = idle * 1.048576 <= 64 && peak * 1.048576 <= 256
             lines.append(
-                "| \(name) | " + String(format: "%.1f MiB | %.1f MiB", idle, peak) + " | ≤ 64 MB idle, ≤ 256 MB under load | \(met ? "yes" : "**no**") |")
+                "| \(name) | " + String(format: "%.1f MiB | %.1f MiB", idle, peak)
+                    + " | ≤ 64 MB idle, ≤ 256 MB under load | \(met ? "yes" : "**no**") |")
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         lines += [

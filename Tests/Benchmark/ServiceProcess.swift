@@ -78,7 +78,9 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw BenchError("\(executable) \(arguments.prefix(2).joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
+        throw BenchError(
+            "\(executable) \(arguments.prefix(2).joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: err, as: UTF8.self))"
+        )
     }
     return String(decoding: out, as: UTF8.self)
 }

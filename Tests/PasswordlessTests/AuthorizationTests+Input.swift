@@ -17,7 +17,8 @@ extension AuthorizationTests {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
             func email(_ address: String) async throws -> HTTPProbe.Reply {
-                try await stack.post("/passwordless/start", json: ["client_id": tenant.clientID, "connection": "email", "email": address, "send": "code"])
+                try await stack.post(
+                    "/passwordless/start", json: ["client_id": tenant.clientID, "connection": "email", "email": address, "send": "code"])
             }
             let unicode = try await email("ada@bücher.example")
             let ascii = try await email("ADA@xn--bcher-kva.example")
@@ -29,13 +30,16 @@ extension AuthorizationTests {
             #expect(composed.json?["_id"] as? String == decomposed.json?["_id"] as? String)
             for refused in ["ada\u{200B}@example.com", "ada@exam\u{202E}ple.com", "ada@p\u{0430}ypal.com", "ad\u{FFFD}@example.com"] {
                 let reply = try await email(refused)
-                #expect(reply.status == 400 && reply.json?["error"] as? String == "bad.email", "accepted \(refused.unicodeScalars.map { String($0.value, radix: 16) })")
+                #expect(
+                    reply.status == 400 && reply.json?["error"] as? String == "bad.email",
+                    "accepted \(refused.unicodeScalars.map { String($0.value, radix: 16) })")
             }
             // Invalid UTF-8 on the wire is refused, not stored as U+FFFD.
             var raw = Data(#"{"client_id":"\#(tenant.clientID)","connection":"email","send":"code","email":"ada"#.utf8)
             raw.append(contentsOf: [0xC3, 0x28])
             raw.append(contentsOf: Data(#"@example.com"}"#.utf8))
-            let invalid = try await HTTPProbe.send("POST", stack.gatewayURL + "/passwordless/start", body: raw, headers: ["Content-Type": "application/json"])
+            let invalid = try await HTTPProbe.send(
+                "POST", stack.gatewayURL + "/passwordless/start", body: raw, headers: ["Content-Type": "application/json"])
             #expect(invalid.status == 400)
             let stored = try await stack.query { client in
                 var count = 0
@@ -48,7 +52,8 @@ extension AuthorizationTests {
             #expect(zero.status == 400 && zero.json?["error"] as? String == "bad.phone_number")
 
             let huge = String(repeating: "x", count: 16_000)
-            let echoed = try await stack.post("/passwordless/start", json: ["client_id": huge, "connection": "sms", "phone_number": "+14155557500"])
+            let echoed = try await stack.post(
+                "/passwordless/start", json: ["client_id": huge, "connection": "sms", "phone_number": "+14155557500"])
             #expect(echoed.status == 400)
             #expect((echoed.json?["error_description"] as? String ?? huge).count <= 64 + 40, "the error repeats the caller's input")
         }
@@ -63,7 +68,11 @@ extension AuthorizationTests {
             let phone = "+14155557600"
             #expect(try await Self.start(stack, client: tenant.clientID, phone: phone).status == 200)
             #expect(try await Self.start(stack, client: tenant.clientID, phone: "+14155557601", connection: "closed").status == 200)
-            #expect(try await stack.post("/passwordless/start", json: ["client_id": tenant.clientID, "connection": "email", "email": "grace@example.com", "send": "code"]).status == 200)
+            #expect(
+                try await stack.post(
+                    "/passwordless/start",
+                    json: ["client_id": tenant.clientID, "connection": "email", "email": "grace@example.com", "send": "code"]
+                ).status == 200)
             _ = try await stack.smsCode(to: phone)
             // A wrong code makes the failure counter exist too.
             _ = try await Self.exchange(stack, client: tenant.clientID, phone: phone, code: "000000")
@@ -71,7 +80,9 @@ extension AuthorizationTests {
             let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             defer { Task { await redis.shutdown() } }
             let keys = try await redis.send("KEYS", "*").array?.compactMap(\.string) ?? []
-            #expect(keys.contains { $0.hasPrefix("pl:otp:") } && keys.contains { $0.hasPrefix("pl:rl:") } && keys.contains { $0.hasPrefix("pl:fail:") })
+            #expect(
+                keys.contains { $0.hasPrefix("pl:otp:") } && keys.contains { $0.hasPrefix("pl:rl:") }
+                    && keys.contains { $0.hasPrefix("pl:fail:") })
             for personal in ["4155557600", "4155557601", "grace", "example.com", "127.0.0.1"] {
                 #expect(!keys.contains { $0.contains(personal) }, "a key names \(personal): \(keys.filter { $0.contains(personal) })")
             }
@@ -79,7 +90,9 @@ extension AuthorizationTests {
             // A code stored by the previous version, under the key that named the number, still works.
             let connectionID = try await stack.query { client in
                 var id: UUID?
-                for try await value in try await client.query("SELECT id FROM connections WHERE name = 'sms'").decode(UUID.self) { id = value }
+                for try await value in try await client.query("SELECT id FROM connections WHERE name = 'sms'").decode(UUID.self) {
+                    id = value
+                }
                 return try #require(id)
             }
             let masterKey = try MasterKey(base64: stack.masterKey)
@@ -121,11 +134,15 @@ extension AuthorizationTests {
             #expect(limited.status == 429)
             let malformed = try await Self.start(
                 stack, client: tenant.clientID, phone: "+14155557700", connection: "tight", extra: ["authParams": ["scope": 5]])
-            #expect(malformed.status == 400 && malformed.json?["error"] as? String == "bad.authParams", "a malformed request is told so, limit or not")
+            #expect(
+                malformed.status == 400 && malformed.json?["error"] as? String == "bad.authParams",
+                "a malformed request is told so, limit or not")
 
-            let token = try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users,read:users"])["token"] as! String
+            let token =
+                try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users,read:users"])["token"] as! String
             let auth = ["Authorization": "Bearer \(token)"]
-            let created = try await stack.post("/api/users", json: ["connection": "email", "email": "linus@example.com", "email_verified": true], headers: auth)
+            let created = try await stack.post(
+                "/api/users", json: ["connection": "email", "email": "linus@example.com", "email_verified": true], headers: auth)
             #expect(created.status == 200)
             #expect(created.json?["email_verified"] as? Bool == true, "email_verified: true was ignored")
             let userID = try #require(created.json?["user_id"] as? String)
@@ -135,19 +152,26 @@ extension AuthorizationTests {
             let byEmail = try await HTTPProbe.get(stack.gatewayURL + "/api/v2/users-by-email?email=linus%40example.com", headers: auth)
             #expect(byEmail.status == 200)
             let writer = try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users"])["token"] as! String
-            #expect(try await HTTPProbe.get(stack.gatewayURL + "/api/v2/users/" + userID, headers: ["Authorization": "Bearer \(writer)"]).status == 403)
+            #expect(
+                try await HTTPProbe.get(stack.gatewayURL + "/api/v2/users/" + userID, headers: ["Authorization": "Bearer \(writer)"]).status
+                    == 403)
         }
     }
 
     /// Every label value the code can emit is the one the README documents.
     @Test func readmeDocumentsTheMetricLabelsTheCodeEmits() throws {
-        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md"),
+            encoding: .utf8)
         func documented(_ metric: String) -> Set<String> {
             guard let row = readme.split(separator: "\n").first(where: { $0.hasPrefix("| `\(metric){") }),
                 let dash = row.range(of: " — ")
             else { return [] }
             let text = row[dash.upperBound...]
-            return Set(text.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) })
+            return Set(
+                text.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map {
+                    String($0.element)
+                })
         }
         #expect(documented("passwordless_codes_requested_total") == Set(CodeRequestOutcome.allCases.map(\.rawValue)))
         #expect(documented("passwordless_verifications_total") == Set(CodeStore.Outcome.labels))

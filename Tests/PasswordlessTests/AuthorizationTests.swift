@@ -16,16 +16,23 @@ import Tokens
 struct AuthorizationTests {
     static let otpGrant = FlowTests.otpGrant
 
-    static func start(_ stack: PasswordlessStack, client: String, phone: String, connection: String = "sms", headers: [String: String] = [:],
-                      extra: [String: Any] = [:]) async throws -> HTTPProbe.Reply {
+    static func start(
+        _ stack: PasswordlessStack, client: String, phone: String, connection: String = "sms", headers: [String: String] = [:],
+        extra: [String: Any] = [:]
+    ) async throws -> HTTPProbe.Reply {
         try await stack.post(
-            "/passwordless/start", json: ["client_id": client, "connection": connection, "phone_number": phone].merging(extra) { $1 }, headers: headers)
+            "/passwordless/start", json: ["client_id": client, "connection": connection, "phone_number": phone].merging(extra) { $1 },
+            headers: headers)
     }
 
     /// `viaCurl` for answers that may be a 401 with `WWW-Authenticate` (``HTTPProbe/curl(_:_:body:headers:)``).
-    static func exchange(_ stack: PasswordlessStack, client: String, phone: String, code: String, extra: [String: Any] = [:],
-                         headers: [String: String] = [:], viaCurl: Bool = false) async throws -> HTTPProbe.Reply {
-        let body: [String: Any] = ["grant_type": otpGrant, "client_id": client, "username": phone, "otp": code, "realm": "sms"].merging(extra) { $1 }
+    static func exchange(
+        _ stack: PasswordlessStack, client: String, phone: String, code: String, extra: [String: Any] = [:],
+        headers: [String: String] = [:], viaCurl: Bool = false
+    ) async throws -> HTTPProbe.Reply {
+        let body: [String: Any] = ["grant_type": otpGrant, "client_id": client, "username": phone, "otp": code, "realm": "sms"].merging(
+            extra
+        ) { $1 }
         guard viaCurl else { return try await stack.post("/oauth/token", json: body, headers: headers) }
         return try await stack.postViaCurl("/oauth/token", json: body, headers: headers)
     }
@@ -82,12 +89,15 @@ struct AuthorizationTests {
             // Without an audience, the opaque /userinfo token carries OIDC scopes only.
             #expect(try await Self.start(stack, client: tenant.clientID, phone: phone).status == 200)
             let second = try await stack.smsCode(to: phone, count: 2)
-            let opaque = try await Self.exchange(stack, client: tenant.clientID, phone: phone, code: second, extra: ["scope": "openid phone admin:all"])
+            let opaque = try await Self.exchange(
+                stack, client: tenant.clientID, phone: phone, code: second, extra: ["scope": "openid phone admin:all"])
             #expect(opaque.status == 200)
             #expect(opaque.json?["scope"] as? String == "openid phone")
 
             // Operators can change and remove an API.
-            let updated = try await stack.create(["api", "update", "--tenant", "acme", "https://api.acme.example", "--scopes", "read:orders"])
+            let updated = try await stack.create([
+                "api", "update", "--tenant", "acme", "https://api.acme.example", "--scopes", "read:orders",
+            ])
             #expect(updated["scopes"] as? [String] == ["read:orders"])
             #expect(updated["token_lifetime"] as? Int == 600, "a flag not given stays as it was")
             #expect(try await stack.admin(["api", "delete", "--tenant", "acme", "https://api.acme.example"], json: false).status == 0)
@@ -115,10 +125,16 @@ struct AuthorizationTests {
 
             let phone = "+14155557100"
             let bare = try await Self.start(stack, client: id, phone: phone)
-            #expect(bare.status == 401 && bare.json?["error"] as? String == "access_denied", "a confidential client started without its secret")
-            #expect(try await Self.start(stack, client: id, phone: phone, extra: ["client_secret": issued]).status == 401, "the rotated-out secret")
-            #expect(try await Self.start(stack, client: id, phone: phone, extra: ["client_secret": secret]).status == 200, "client_secret_post")
-            #expect(try await Self.start(stack, client: id, phone: phone, headers: ["Authorization": Self.basic(id, secret)]).status == 200, "basic")
+            #expect(
+                bare.status == 401 && bare.json?["error"] as? String == "access_denied", "a confidential client started without its secret")
+            #expect(
+                try await Self.start(stack, client: id, phone: phone, extra: ["client_secret": issued]).status == 401,
+                "the rotated-out secret")
+            #expect(
+                try await Self.start(stack, client: id, phone: phone, extra: ["client_secret": secret]).status == 200, "client_secret_post")
+            #expect(
+                try await Self.start(stack, client: id, phone: phone, headers: ["Authorization": Self.basic(id, secret)]).status == 200,
+                "basic")
             let both = try await Self.start(
                 stack, client: id, phone: phone, headers: ["Authorization": Self.basic(id, secret)], extra: ["client_secret": secret])
             #expect(both.status == 400, "two authentication methods at once")
@@ -127,17 +143,22 @@ struct AuthorizationTests {
             let missing = try await Self.exchange(stack, client: id, phone: phone, code: code, viaCurl: true)
             #expect(missing.status == 401 && missing.json?["error"] as? String == "invalid_client")
             #expect(missing.headers["www-authenticate"]?.hasPrefix("Basic") == true, "no WWW-Authenticate on the 401")
-            let wrong = try await Self.exchange(stack, client: id, phone: phone, code: code, headers: ["Authorization": Self.basic(id, "nope")], viaCurl: true)
+            let wrong = try await Self.exchange(
+                stack, client: id, phone: phone, code: code, headers: ["Authorization": Self.basic(id, "nope")], viaCurl: true)
             #expect(wrong.status == 401 && wrong.json?["error"] as? String == "invalid_client")
             let viaBasic = try await stack.post(
                 "/oauth/token", json: ["grant_type": Self.otpGrant, "username": phone, "otp": code, "realm": "sms"],
                 headers: ["Authorization": Self.basic(id, secret)])
-            #expect(viaBasic.status == 200, "client_secret_basic without client_id in the body: \(String(decoding: viaBasic.body, as: UTF8.self))")
+            #expect(
+                viaBasic.status == 200,
+                "client_secret_basic without client_id in the body: \(String(decoding: viaBasic.body, as: UTF8.self))")
 
             // The seed's /oauth/ro too.
             #expect(try await Self.start(stack, client: id, phone: phone, extra: ["client_secret": secret]).status == 200)
             let roCode = try await stack.smsCode(to: phone, count: 3)
-            let ro: [String: Any] = ["client_id": id, "username": phone, "password": roCode, "connection": "sms", "grant_type": "password", "scope": "openid"]
+            let ro: [String: Any] = [
+                "client_id": id, "username": phone, "password": roCode, "connection": "sms", "grant_type": "password", "scope": "openid",
+            ]
             let roMissing = try await stack.postViaCurl("/oauth/ro", json: ro)
             #expect(roMissing.status == 401 && roMissing.json?["error"] as? String == "invalid_client")
             #expect(try await stack.post("/oauth/ro", json: ro.merging(["client_secret": secret]) { $1 }).status == 200)
@@ -158,8 +179,12 @@ struct AuthorizationTests {
     @Test func grantsAreTheClientsOwn() async throws {
         try await PasswordlessStack.with { stack in
             _ = try await stack.makeTenant()
-            let otpOnly = try await stack.create(["client", "create", "--tenant", "acme", "--name", "otp", "--grant-types", "otp"])["client_id"] as! String
-            let roOnly = try await stack.create(["client", "create", "--tenant", "acme", "--name", "ro", "--grant-types", "password"])["client_id"] as! String
+            let otpOnly =
+                try await stack.create(["client", "create", "--tenant", "acme", "--name", "otp", "--grant-types", "otp"])["client_id"]
+                as! String
+            let roOnly =
+                try await stack.create(["client", "create", "--tenant", "acme", "--name", "ro", "--grant-types", "password"])["client_id"]
+                as! String
             let phone = "+14155557200"
             let refused = try await Self.start(stack, client: roOnly, phone: phone)
             #expect(refused.status == 403 && refused.json?["error"] as? String == "unauthorized_client")
@@ -168,9 +193,12 @@ struct AuthorizationTests {
             let token = try await Self.exchange(stack, client: roOnly, phone: phone, code: code)
             #expect(token.status == 403 && token.json?["error"] as? String == "unauthorized_client")
             let ro = try await stack.post(
-                "/oauth/ro", json: ["client_id": otpOnly, "username": phone, "password": code, "connection": "sms", "grant_type": "password"])
+                "/oauth/ro",
+                json: ["client_id": otpOnly, "username": phone, "password": code, "connection": "sms", "grant_type": "password"])
             #expect(ro.status == 403 && ro.json?["error"] as? String == "unauthorized_client")
-            #expect(try await Self.exchange(stack, client: otpOnly, phone: phone, code: code).status == 200, "the refusals did not spend the code")
+            #expect(
+                try await Self.exchange(stack, client: otpOnly, phone: phone, code: code).status == 200,
+                "the refusals did not spend the code")
 
             let updated = try await stack.create([
                 "client", "update", roOnly, "--grant-types", "otp,password", "--callbacks", "https://app.acme.example/callback",
@@ -191,13 +219,18 @@ struct AuthorizationTests {
             try await SecurityTests.smsConnection(stack, name: "closed", ["--disable-signup"] + PasswordlessStack.unlimited)
             let token = try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users"])["token"] as! String
             let created = try await stack.post(
-                "/api/v2/users", json: ["connection": "closed", "phone_number": "+14155557300"], headers: ["Authorization": "Bearer \(token)"])
+                "/api/v2/users", json: ["connection": "closed", "phone_number": "+14155557300"],
+                headers: ["Authorization": "Bearer \(token)"])
             #expect(created.status == 201)
             let (real, ghost) = ("+14155557300", "+14155557399")
 
             // A stable _id for both.
-            let realIDs = try await [1, 2].asyncMap { _ in try await Self.start(stack, client: tenant.clientID, phone: real, connection: "closed").json?["_id"] as? String }
-            let ghostIDs = try await [1, 2].asyncMap { _ in try await Self.start(stack, client: tenant.clientID, phone: ghost, connection: "closed").json?["_id"] as? String }
+            let realIDs = try await [1, 2].asyncMap { _ in
+                try await Self.start(stack, client: tenant.clientID, phone: real, connection: "closed").json?["_id"] as? String
+            }
+            let ghostIDs = try await [1, 2].asyncMap { _ in
+                try await Self.start(stack, client: tenant.clientID, phone: ghost, connection: "closed").json?["_id"] as? String
+            }
             #expect(realIDs[0] != nil && realIDs[0] == realIDs[1])
             #expect(ghostIDs[0] != nil && ghostIDs[0] == ghostIDs[1], "the missing user's _id changes between calls")
             #expect(ghostIDs[0]?.count == realIDs[0]?.count)
@@ -207,7 +240,10 @@ struct AuthorizationTests {
                 try await (0..<3).asyncMap { _ in
                     let reply = try await stack.post(
                         "/oauth/token",
-                        json: ["grant_type": Self.otpGrant, "client_id": tenant.clientID, "username": phone, "otp": "000000", "realm": "closed"])
+                        json: [
+                            "grant_type": Self.otpGrant, "client_id": tenant.clientID, "username": phone, "otp": "000000",
+                            "realm": "closed",
+                        ])
                     return "\(reply.status) \(reply.json?["error_description"] as? String ?? "")"
                 }
             }
@@ -229,23 +265,30 @@ struct AuthorizationTests {
     @Test func browsersCallOnlyFromTheClientsOrigins() async throws {
         try await PasswordlessStack.with { stack in
             _ = try await stack.makeTenant()
-            let spa = try await stack.create([
-                "client", "create", "--tenant", "acme", "--name", "spa", "--web-origins", "https://app.acme.example,http://localhost:3000",
-            ])["client_id"] as! String
-            let other = try await stack.create([
-                "client", "create", "--tenant", "acme", "--name", "other", "--web-origins", "https://other.acme.example",
-            ])["client_id"] as! String
+            let spa =
+                try await stack.create([
+                    "client", "create", "--tenant", "acme", "--name", "spa", "--web-origins",
+                    "https://app.acme.example,http://localhost:3000",
+                ])["client_id"] as! String
+            let other =
+                try await stack.create([
+                    "client", "create", "--tenant", "acme", "--name", "other", "--web-origins", "https://other.acme.example",
+                ])["client_id"] as! String
             let allowed = "https://app.acme.example"
 
             let preflight = try await HTTPProbe.send(
                 "OPTIONS", stack.gatewayURL + "/passwordless/start",
-                headers: ["Origin": allowed, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,auth0-client"])
+                headers: [
+                    "Origin": allowed, "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "content-type,auth0-client",
+                ])
             #expect(preflight.status == 204)
             #expect(preflight.headers["access-control-allow-origin"] == allowed)
             #expect(preflight.headers["access-control-allow-headers"]?.lowercased().contains("auth0-client") == true)
             #expect(preflight.headers["access-control-allow-methods"]?.contains("POST") == true)
             let evilPreflight = try await HTTPProbe.send(
-                "OPTIONS", stack.gatewayURL + "/oauth/token", headers: ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"])
+                "OPTIONS", stack.gatewayURL + "/oauth/token",
+                headers: ["Origin": "https://evil.example", "Access-Control-Request-Method": "POST"])
             #expect(evilPreflight.status == 403 && evilPreflight.headers["access-control-allow-origin"] == nil)
 
             let fromApp = try await Self.start(stack, client: spa, phone: "+14155557400", headers: ["Origin": allowed])
@@ -253,12 +296,16 @@ struct AuthorizationTests {
             #expect(fromApp.headers["access-control-allow-origin"] == allowed)
             let fromEvil = try await Self.start(stack, client: spa, phone: "+14155557401", headers: ["Origin": "https://evil.example"])
             #expect(fromEvil.status == 403 && fromEvil.json?["error"] as? String == "access_denied")
-            let fromOtherClientsPage = try await Self.start(stack, client: spa, phone: "+14155557402", headers: ["Origin": "https://other.acme.example"])
+            let fromOtherClientsPage = try await Self.start(
+                stack, client: spa, phone: "+14155557402", headers: ["Origin": "https://other.acme.example"])
             #expect(fromOtherClientsPage.status == 403, "an origin is allowed for the client that lists it, not for every client")
-            #expect(try await Self.start(stack, client: other, phone: "+14155557403", headers: ["Origin": "https://other.acme.example"]).status == 200)
+            #expect(
+                try await Self.start(stack, client: other, phone: "+14155557403", headers: ["Origin": "https://other.acme.example"]).status
+                    == 200)
 
             let code = try await stack.smsCode(to: "+14155557400")
-            let evilToken = try await Self.exchange(stack, client: spa, phone: "+14155557400", code: code, headers: ["Origin": "https://evil.example"])
+            let evilToken = try await Self.exchange(
+                stack, client: spa, phone: "+14155557400", code: code, headers: ["Origin": "https://evil.example"])
             #expect(evilToken.status == 403)
             let appToken = try await Self.exchange(stack, client: spa, phone: "+14155557400", code: code, headers: ["Origin": allowed])
             #expect(appToken.status == 200 && appToken.headers["access-control-allow-origin"] == allowed)

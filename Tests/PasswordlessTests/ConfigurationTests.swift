@@ -14,7 +14,9 @@ struct ConfigurationTests {
         "PASSWORDLESS_MASTER_KEY": key,
     ]
 
-    func load(_ environment: [String: String], _ arguments: [String] = [], kind: ServiceKind = .gateway) throws(ConfigurationError)
+    func load(
+        _ environment: [String: String], _ arguments: [String] = [], kind: ServiceKind = .gateway
+    ) throws(ConfigurationError)
         -> ServiceConfiguration
     {
         guard case .run(let options) = try ServiceCommandLine(arguments, for: kind) else {
@@ -34,8 +36,10 @@ struct ConfigurationTests {
 
     @Test func parsesEveryURLPart() throws {
         let configuration = try load(Self.good)
-        #expect(configuration.database == DatabaseSettings(
-            host: "db.internal", port: 6543, username: "app", password: "s3cret", database: "passwordless", tlsMode: .require))
+        #expect(
+            configuration.database
+                == DatabaseSettings(
+                    host: "db.internal", port: 6543, username: "app", password: "s3cret", database: "passwordless", tlsMode: .require))
         #expect(configuration.redis.host == "cache.internal")
         #expect(configuration.redis.port == 6380)
         #expect(configuration.redis.password == "r3dis")
@@ -57,7 +61,9 @@ struct ConfigurationTests {
         let set = try load(environment, ["--dependency-timeout", "0.5", "--http-head-timeout=3", "--http-body-timeout", "7"])
         #expect(set.dependencyTimeout == .milliseconds(500))
         #expect(set.httpTimeouts == HTTPTimeouts(head: .seconds(3), body: .seconds(7), idle: .seconds(90)))
-        #expect(problem(Self.good, ["--dependency-timeout", "soon"])?.description == "DEPENDENCY_TIMEOUT: must be a number of seconds from 0.1 to 60.0")
+        #expect(
+            problem(Self.good, ["--dependency-timeout", "soon"])?.description
+                == "DEPENDENCY_TIMEOUT: must be a number of seconds from 0.1 to 60.0")
         #expect(problem(Self.good, ["--http-head-timeout", "0"])?.setting == "HTTP_HEAD_TIMEOUT")
     }
 
@@ -72,7 +78,8 @@ struct ConfigurationTests {
         environment["PORT"] = "9000"
         environment["LOG_LEVEL"] = "debug"
         let configuration = try load(
-            environment, ["--port", "9100", "--log-format=json", "--redis-url", "redis://other:7000", "--token-service-url", "https://token.internal/"])
+            environment,
+            ["--port", "9100", "--log-format=json", "--redis-url", "redis://other:7000", "--token-service-url", "https://token.internal/"])
         #expect(configuration.port == 9100)
         #expect(configuration.logLevel == .debug)
         #expect(configuration.logFormat == .json)

@@ -23,9 +23,10 @@ struct CurlTransportTests {
         router.post("/2010-04-01/Accounts/:sid/Messages.json") { request, context in
             let body = try await request.body.collect(upTo: 1 << 16)
             seen.withLockedValue {
-                $0.append(Seen(
-                    path: request.uri.path, authorization: request.headers[.authorization], contentType: request.headers[.contentType],
-                    idempotencyToken: request.headers[HTTPField.Name("I-Twilio-Idempotency-Token")!], body: String(buffer: body)))
+                $0.append(
+                    Seen(
+                        path: request.uri.path, authorization: request.headers[.authorization], contentType: request.headers[.contentType],
+                        idempotencyToken: request.headers[HTTPField.Name("I-Twilio-Idempotency-Token")!], body: String(buffer: body)))
             }
             return Response(
                 status: .created, headers: [.contentType: "application/json", .retryAfter: "7"],
@@ -50,11 +51,12 @@ struct CurlTransportTests {
     @Test func postsFormWithBasicAuthAndHeaders() async throws {
         try await withProviderServer { port, seen in
             let transport = CurlTransport.running(concurrency: 2)
-            let response = try await transport.perform(OutgoingHTTPRequest(
-                url: "http://127.0.0.1:\(port)/2010-04-01/Accounts/AC123/Messages.json",
-                headers: [("Content-Type", "application/x-www-form-urlencoded"), ("I-Twilio-Idempotency-Token", "job-1")],
-                body: Array("To=%2B14251112222&Body=Your+code".utf8),
-                basicAuth: ("AC123", "s3cret-token")))
+            let response = try await transport.perform(
+                OutgoingHTTPRequest(
+                    url: "http://127.0.0.1:\(port)/2010-04-01/Accounts/AC123/Messages.json",
+                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("I-Twilio-Idempotency-Token", "job-1")],
+                    body: Array("To=%2B14251112222&Body=Your+code".utf8),
+                    basicAuth: ("AC123", "s3cret-token")))
             #expect(response.status == 201)
             #expect(response.bodyText == #"{"sid":"SM123","status":"queued"}"#)
             #expect(response.headers["content-type"] == "application/json")
@@ -75,8 +77,9 @@ struct CurlTransportTests {
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<100 {
                     group.addTask {
-                        try await transport.perform(OutgoingHTTPRequest(
-                            url: "http://127.0.0.1:\(port)/2010-04-01/Accounts/AC1/Messages.json", body: Array("n=\(index)".utf8))
+                        try await transport.perform(
+                            OutgoingHTTPRequest(
+                                url: "http://127.0.0.1:\(port)/2010-04-01/Accounts/AC1/Messages.json", body: Array("n=\(index)".utf8))
                         ).status
                     }
                 }
@@ -134,7 +137,8 @@ struct CurlTransportTests {
         return try text.split(separator: "\n").map { try JSONDecoder().decode(ReceivedMail.self, from: Data($0.utf8)) }
     }
 
-    static let message = Array("From: <no-reply@acme.test>\r\nTo: <ada@example.com>\r\nSubject: Your code\r\n\r\nYour code is 123456\r\n".utf8)
+    static let message = Array(
+        "From: <no-reply@acme.test>\r\nTo: <ada@example.com>\r\nSubject: Your code\r\n\r\nYour code is 123456\r\n".utf8)
 
     @Test func sendsOverSTARTTLSWithAuth() async throws {
         let (certificate, key) = try makeSelfSignedCertificate()
@@ -156,7 +160,8 @@ struct CurlTransportTests {
         await #expect {
             try await transport.send(
                 OutgoingMail(from: "no-reply@acme.test", recipients: ["ada@example.com"], message: Self.message),
-                via: SMTPServer(url: "smtp://localhost:\(port)", username: "mailer", password: "wrong", tls: .required, caFile: certificate))
+                via: SMTPServer(url: "smtp://localhost:\(port)", username: "mailer", password: "wrong", tls: .required, caFile: certificate)
+            )
         } throws: { error in
             guard let error = error as? TransportError else { return false }
             return !error.description.contains("wrong")

@@ -8,14 +8,18 @@ import Testing
 @Suite("Delivery", .serialized)
 struct DeliveryTests {
     /// Requests `count` codes through the gateway, `parallel` at a time, to distinct numbers.
-    static func requestCodes(_ stack: PasswordlessStack, clientID: String, count: Int, parallel: Int = 32, connection: String = "sms", base: Int = 14_155_000_000) async throws {
+    static func requestCodes(
+        _ stack: PasswordlessStack, clientID: String, count: Int, parallel: Int = 32, connection: String = "sms", base: Int = 14_155_000_000
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
                 if index >= parallel { try await group.next() }
                 group.addTask {
                     let reply = try await stack.post(
                         "/passwordless/start", json: ["client_id": clientID, "connection": connection, "phone_number": "+\(base + index)"])
-                    guard reply.status == 200 else { throw TestFailure("start \(index) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))") }
+                    guard reply.status == 200 else {
+                        throw TestFailure("start \(index) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+                    }
                 }
             }
             try await group.waitForAll()
@@ -65,7 +69,9 @@ struct DeliveryTests {
             let total = 2000
             let victim = stack.dispatcher
             let killer = Task {
-                _ = await TestEnvironment.eventually(within: .seconds(60), every: .milliseconds(20)) { Self.deliveredJobIDs(stack).count >= 300 }
+                _ = await TestEnvironment.eventually(within: .seconds(60), every: .milliseconds(20)) {
+                    Self.deliveredJobIDs(stack).count >= 300
+                }
                 victim.signal(SIGKILL)
             }
             try await Self.requestCodes(stack, clientID: tenant.clientID, count: total)
@@ -160,7 +166,8 @@ struct DeliveryTests {
             }
             let delivered = Self.deliveredJobIDs(stack)
             print("redis restart: \(total) jobs, \(Set(delivered).count) delivered, \(delivered.count - Set(delivered).count) duplicates")
-            #expect(complete, "only \(Set(delivered).count) of \(total) delivered after the restart:\n\(stack.dispatcher.output.suffix(3000))")
+            #expect(
+                complete, "only \(Set(delivered).count) of \(total) delivered after the restart:\n\(stack.dispatcher.output.suffix(3000))")
             let running = stack.dispatchers.allSatisfy { $0.isRunning }
             #expect(running)
             try await Self.expectSettled(stack)
@@ -216,8 +223,10 @@ struct DeliveryTests {
 
             let metrics = try await HTTPProbe.get("http://127.0.0.1:\(stack.dispatcherPort)/metrics")
             let text = String(decoding: metrics.body, as: UTF8.self)
-            for series in ["passwordless_queue_pending", "passwordless_queue_dead", "passwordless_queue_oldest_pending_age_seconds",
-                "passwordless_dead_letters_total"] {
+            for series in [
+                "passwordless_queue_pending", "passwordless_queue_dead", "passwordless_queue_oldest_pending_age_seconds",
+                "passwordless_dead_letters_total",
+            ] {
                 #expect(text.contains(series), "\(series) missing from /metrics")
             }
         }

@@ -15,7 +15,8 @@ struct FlowTests {
     @Test func seedRequestsRegisterSendAndSignIn() async throws {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
-            let token = try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users,read:users"])["token"] as! String
+            let token =
+                try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users,read:users"])["token"] as! String
 
             let seedUser = """
                 {
@@ -116,7 +117,10 @@ struct FlowTests {
             ])
             let client = tenant.clientID
             func start(_ body: [String: Any]) async throws -> HTTPProbe.Reply { try await stack.post("/passwordless/start", json: body) }
-            func expectError(_ reply: HTTPProbe.Reply, _ status: Int, _ error: String, _ description: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+            func expectError(
+                _ reply: HTTPProbe.Reply, _ status: Int, _ error: String, _ description: String? = nil,
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) {
                 #expect(reply.status == status, "\(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
                 #expect(reply.json?["error"] as? String == error, sourceLocation: sourceLocation)
                 #expect((reply.json?["error_description"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
@@ -126,23 +130,34 @@ struct FlowTests {
             expectError(try await start(["connection": "sms", "phone_number": "+14155550100"]), 400, "bad.client_id")
             expectError(try await start(["client_id": "nope", "connection": "sms", "phone_number": "+14155550100"]), 400, "bad.client_id")
             expectError(try await start(["client_id": client, "connection": "fax", "phone_number": "+14155550100"]), 400, "bad.connection")
-            expectError(try await start(["client_id": client, "connection": "sms", "phone_number": "0425 111 222"]), 400, "bad.phone_number")
+            expectError(
+                try await start(["client_id": client, "connection": "sms", "phone_number": "0425 111 222"]), 400, "bad.phone_number")
             expectError(try await start(["client_id": client, "connection": "sms"]), 400, "bad.phone_number")
-            expectError(try await start(["client_id": client, "connection": "email", "email": "not-an-email", "send": "code"]), 400, "bad.email")
             expectError(
-                try await start(["client_id": client, "connection": "email", "email": "eve@example.com\r\nBcc: x@evil.test", "send": "code"]), 400,
-                "bad.email")
-            expectError(try await start(["client_id": client, "connection": "sms", "phone_number": "+14155550100", "colour": "red"]), 400, "bad.request")
-            expectError(try await start(["client_id": client, "connection": "email", "email": "ada@example.com"]), 400, "bad.request")
-            expectError(try await start(["client_id": client, "connection": "email", "email": "ada@example.com", "send": "link"]), 400, "bad.request")
-            expectError(
-                try await start(["client_id": client, "connection": "sms", "phone_number": "+14155550100", "authParams": "x"]), 400, "bad.authParams")
+                try await start(["client_id": client, "connection": "email", "email": "not-an-email", "send": "code"]), 400, "bad.email")
             expectError(
                 try await start([
-                    "client_id": secretClient["client_id"] as! String, "client_secret": "wrong", "connection": "sms", "phone_number": "+14155550100",
+                    "client_id": client, "connection": "email", "email": "eve@example.com\r\nBcc: x@evil.test", "send": "code",
+                ]), 400,
+                "bad.email")
+            expectError(
+                try await start(["client_id": client, "connection": "sms", "phone_number": "+14155550100", "colour": "red"]), 400,
+                "bad.request")
+            expectError(try await start(["client_id": client, "connection": "email", "email": "ada@example.com"]), 400, "bad.request")
+            expectError(
+                try await start(["client_id": client, "connection": "email", "email": "ada@example.com", "send": "link"]), 400,
+                "bad.request")
+            expectError(
+                try await start(["client_id": client, "connection": "sms", "phone_number": "+14155550100", "authParams": "x"]), 400,
+                "bad.authParams")
+            expectError(
+                try await start([
+                    "client_id": secretClient["client_id"] as! String, "client_secret": "wrong", "connection": "sms",
+                    "phone_number": "+14155550100",
                 ]), 401, "access_denied")
             let malformed = try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/passwordless/start", body: Data("{not json".utf8), headers: ["Content-Type": "application/json"])
+                "POST", stack.gatewayURL + "/passwordless/start", body: Data("{not json".utf8),
+                headers: ["Content-Type": "application/json"])
             expectError(malformed, 400, "bad.request")
             #expect(stack.smsMessages().isEmpty, "a refused request sent something")
 
@@ -159,14 +174,18 @@ struct FlowTests {
             func exchange(_ otp: String, username: String = "+14155550100", realm: String = "sms") async throws -> HTTPProbe.Reply {
                 try await stack.post(
                     "/oauth/token",
-                    json: ["grant_type": Self.otpGrant, "client_id": client, "username": username, "otp": otp, "realm": realm, "scope": "openid"])
+                    json: [
+                        "grant_type": Self.otpGrant, "client_id": client, "username": username, "otp": otp, "realm": realm,
+                        "scope": "openid",
+                    ])
             }
             let wrongSMS = "Wrong phone number or verification code."
             let wrongCode = first == "000000" ? "000001" : "000000"
             expectError(try await exchange(wrongCode), 403, "invalid_grant", wrongSMS)
             expectError(try await exchange(wrongCode), 403, "invalid_grant", wrongSMS)
             expectError(
-                try await exchange(wrongCode), 403, "invalid_grant", "You've reached the maximum number of attempts. Please try to login again.")
+                try await exchange(wrongCode), 403, "invalid_grant",
+                "You've reached the maximum number of attempts. Please try to login again.")
             expectError(try await exchange(first), 403, "invalid_grant", wrongSMS)  // the code is gone
 
             // The latest code wins: a code from an earlier /start stops working.
@@ -199,12 +218,16 @@ struct FlowTests {
             // Through curl: URLSession on Linux never returns a 401 that carries WWW-Authenticate.
             expectError(
                 try await stack.postViaCurl(
-                    "/oauth/token", json: ["grant_type": Self.otpGrant, "client_id": "nope", "username": "+14155550100", "otp": "1", "realm": "sms"]),
+                    "/oauth/token",
+                    json: ["grant_type": Self.otpGrant, "client_id": "nope", "username": "+14155550100", "otp": "1", "realm": "sms"]),
                 401, "invalid_client")
             expectError(
                 try await stack.post(
                     "/oauth/token",
-                    json: ["grant_type": Self.otpGrant, "client_id": client, "username": "+14155550100", "otp": "1", "realm": "sms", "extra": 1]),
+                    json: [
+                        "grant_type": Self.otpGrant, "client_id": client, "username": "+14155550100", "otp": "1", "realm": "sms",
+                        "extra": 1,
+                    ]),
                 400, "bad.request")
         }
     }
@@ -214,7 +237,8 @@ struct FlowTests {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant(emailOptions: ["--subject", "Votre code ✓ pour @@application.name@@"])
             let started = try await stack.post(
-                "/passwordless/start", json: ["client_id": tenant.clientID, "connection": "email", "email": "Grace@Example.com", "send": "code"])
+                "/passwordless/start",
+                json: ["client_id": tenant.clientID, "connection": "email", "email": "Grace@Example.com", "send": "code"])
             #expect(started.status == 200)
             #expect(started.json?["email"] as? String == "grace@example.com")
             _ = try await stack.emailCode(to: "grace@example.com")
@@ -256,8 +280,12 @@ struct FlowTests {
     @Test func accessTokensAndUserinfo() async throws {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
-            try await stack.create(["api", "create", "--tenant", "acme", "--identifier", "https://api.acme.example.com", "--scopes", "read:orders"])
-            _ = try await stack.post("/passwordless/start", json: ["client_id": tenant.clientID, "connection": "email", "email": "ada@example.com", "send": "code"])
+            try await stack.create([
+                "api", "create", "--tenant", "acme", "--identifier", "https://api.acme.example.com", "--scopes", "read:orders",
+            ])
+            _ = try await stack.post(
+                "/passwordless/start",
+                json: ["client_id": tenant.clientID, "connection": "email", "email": "ada@example.com", "send": "code"])
             let code = try await stack.emailCode(to: "ada@example.com")
             let tokens = try await stack.post(
                 "/oauth/token",
@@ -299,16 +327,19 @@ struct FlowTests {
             let rotatedRSA = try await stack.create(["keys", "rotate", "--tenant", "acme"])
             #expect(rotatedRSA["algorithm"] as? String == "RS256")
 
-            _ = try await stack.post("/passwordless/start", json: ["client_id": clientID, "connection": "sms", "phone_number": "+14255550101"])
+            _ = try await stack.post(
+                "/passwordless/start", json: ["client_id": clientID, "connection": "sms", "phone_number": "+14255550101"])
             let code = try await stack.smsCode(to: "+14255550101")
             let tokens = try await stack.post(
                 "/oauth/token",
                 json: [
-                    "grant_type": Self.otpGrant, "client_id": clientID, "username": "+14255550101", "otp": code, "realm": "sms", "scope": "openid phone",
+                    "grant_type": Self.otpGrant, "client_id": clientID, "username": "+14255550101", "otp": code, "realm": "sms",
+                    "scope": "openid phone",
                 ])
             #expect(tokens.status == 200, "\(tokens.json ?? [:])")
             let idToken = try #require(tokens.json?["id_token"] as? String)
-            var encodedHeader = idToken.split(separator: ".")[0].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            var encodedHeader = idToken.split(separator: ".")[0].replacingOccurrences(of: "-", with: "+").replacingOccurrences(
+                of: "_", with: "/")
             encodedHeader += String(repeating: "=", count: (4 - encodedHeader.count % 4) % 4)
             let headerJSON = try #require(Data(base64Encoded: encodedHeader))
             let header = try #require(try JSONSerialization.jsonObject(with: headerJSON) as? [String: Any])

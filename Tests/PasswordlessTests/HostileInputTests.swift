@@ -13,21 +13,28 @@ struct HostileInputTests {
 
     /// An answer in Auth0's shape with this status and (when given) this `error`.
     static func expectJSONError(
-        _ answer: RawHTTPSocket.Answer?, _ status: Int, _ error: String? = nil, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+        _ answer: RawHTTPSocket.Answer?, _ status: Int, _ error: String? = nil, _ what: String,
+        sourceLocation: SourceLocation = #_sourceLocation
     ) {
         guard let answer else {
             Issue.record("\(what): no answer", sourceLocation: sourceLocation)
             return
         }
         #expect(answer.status == status, "\(what): \(answer.status) \(answer.text)", sourceLocation: sourceLocation)
-        #expect(answer.headers["content-type"]?.hasPrefix("application/json") == true, "\(what): \(answer.headers)", sourceLocation: sourceLocation)
-        #expect(answer.json?["error"] is String && answer.json?["error_description"] is String, "\(what): \(answer.text)", sourceLocation: sourceLocation)
+        #expect(
+            answer.headers["content-type"]?.hasPrefix("application/json") == true, "\(what): \(answer.headers)",
+            sourceLocation: sourceLocation)
+        #expect(
+            answer.json?["error"] is String && answer.json?["error_description"] is String, "\(what): \(answer.text)",
+            sourceLocation: sourceLocation)
         if let error { #expect(answer.json?["error"] as? String == error, "\(what): \(answer.text)", sourceLocation: sourceLocation) }
     }
 
     static func expectAllRunning(_ stack: PasswordlessStack, sourceLocation: SourceLocation = #_sourceLocation) {
         for (name, service) in stack.services {
-            #expect(service.process.isRunning, "\(name) is not running:\n\(service.process.output.suffix(2000))", sourceLocation: sourceLocation)
+            #expect(
+                service.process.isRunning, "\(name) is not running:\n\(service.process.output.suffix(2000))", sourceLocation: sourceLocation
+            )
         }
     }
 
@@ -46,11 +53,15 @@ struct HostileInputTests {
 
             for coding in ["gzip", "identity", "foo", "chunked, gzip"] {
                 let answer = try RawHTTPSocket.exchange(
-                    port: port, "POST /passwordless/start HTTP/1.1\r\n\(host)Content-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n0\r\n\r\n")
+                    port: port,
+                    "POST /passwordless/start HTTP/1.1\r\n\(host)Content-Type: application/json\r\nTransfer-Encoding: \(coding)\r\n\r\n0\r\n\r\n"
+                )
                 Self.expectJSONError(answer, 400, "bad.request", "Transfer-Encoding: \(coding)")
             }
             let gzipChunked = try RawHTTPSocket.exchange(
-                port: port, "POST /passwordless/start HTTP/1.1\r\n\(host)Content-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n")
+                port: port,
+                "POST /passwordless/start HTTP/1.1\r\n\(host)Content-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"
+            )
             Self.expectJSONError(gzipChunked, 501, nil, "Transfer-Encoding: gzip, chunked")
 
             let big = String(repeating: "a", count: 17 * 1024)
@@ -63,11 +74,15 @@ struct HostileInputTests {
             let fine = try RawHTTPSocket.exchange(port: port, "\(get)\(host)X-Fine: \(String(repeating: "c", count: 8 * 1024))\r\n\r\n")
             #expect(fine?.status == 200, "an 8 KiB header: \(fine?.text ?? "no answer")")
 
-            Self.expectJSONError(try RawHTTPSocket.exchange(port: port, "get /healthz HTTP/1.1\r\n\(host)\r\n"), 400, "bad.request", "lowercase method")
+            Self.expectJSONError(
+                try RawHTTPSocket.exchange(port: port, "get /healthz HTTP/1.1\r\n\(host)\r\n"), 400, "bad.request", "lowercase method")
             Self.expectJSONError(try RawHTTPSocket.exchange(port: port, "\(get)\r\n"), 400, "bad.request", "no Host")
             Self.expectJSONError(
-                try RawHTTPSocket.exchange(port: port, "\(get)\(host)Host: other.example.com\r\n\r\n"), 400, "bad.request", "two Host headers")
-            Self.expectJSONError(try RawHTTPSocket.exchange(port: port, "GET /healthz HTTP/1.1 junk\r\n\(host)\r\n"), 400, "bad.request", "a broken request line")
+                try RawHTTPSocket.exchange(port: port, "\(get)\(host)Host: other.example.com\r\n\r\n"), 400, "bad.request",
+                "two Host headers")
+            Self.expectJSONError(
+                try RawHTTPSocket.exchange(port: port, "GET /healthz HTTP/1.1 junk\r\n\(host)\r\n"), 400, "bad.request",
+                "a broken request line")
 
             let wrongMethod = try RawHTTPSocket.exchange(port: port, "GET /passwordless/start HTTP/1.1\r\n\(host)\r\n")
             Self.expectJSONError(wrongMethod, 405, "method_not_allowed", "GET on a POST route")
@@ -75,7 +90,8 @@ struct HostileInputTests {
             let postHealth = try RawHTTPSocket.exchange(port: port, "POST /healthz HTTP/1.1\r\n\(host)Content-Length: 0\r\n\r\n")
             Self.expectJSONError(postHealth, 405, "method_not_allowed", "POST on a GET route")
             #expect(postHealth?.headers["allow"]?.contains("GET") == true)
-            Self.expectJSONError(try RawHTTPSocket.exchange(port: port, "GET /no/such/path HTTP/1.1\r\n\(host)\r\n"), 404, nil, "an unknown path")
+            Self.expectJSONError(
+                try RawHTTPSocket.exchange(port: port, "GET /no/such/path HTTP/1.1\r\n\(host)\r\n"), 404, nil, "an unknown path")
 
             // Bodies: only JSON and forms are read; duplicate keys are refused.
             let body = Self.startBody(tenant.clientID, phone: "+14155550100")
@@ -90,22 +106,27 @@ struct HostileInputTests {
                 port: port, "POST /passwordless/start HTTP/1.1\r\n\(host)Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
             Self.expectJSONError(untyped, 415, "unsupported_media_type", "a body without Content-Type")
             let token = try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/oauth/token", body: Data(#"{"grant_type":"password"}"#.utf8), headers: ["Content-Type": "text/plain"])
+                "POST", stack.gatewayURL + "/oauth/token", body: Data(#"{"grant_type":"password"}"#.utf8),
+                headers: ["Content-Type": "text/plain"])
             #expect(token.status == 415, "/oauth/token with text/plain: \(token.status)")
-            let duplicate = #"{"client_id":"\#(tenant.clientID)","connection":"sms","phone_number":"+14155550101","phone_number":"+14155550102","send":"code"}"#
+            let duplicate =
+                #"{"client_id":"\#(tenant.clientID)","connection":"sms","phone_number":"+14155550101","phone_number":"+14155550102","send":"code"}"#
             let twice = try await HTTPProbe.send(
                 "POST", stack.gatewayURL + "/passwordless/start", body: Data(duplicate.utf8), headers: ["Content-Type": "application/json"])
             #expect(twice.status == 400 && twice.json?["error"] as? String == "bad.request", "duplicate keys: \(twice.status)")
             let truncated = try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/passwordless/start", body: Data(body.dropLast(3).utf8), headers: ["Content-Type": "application/json"])
+                "POST", stack.gatewayURL + "/passwordless/start", body: Data(body.dropLast(3).utf8),
+                headers: ["Content-Type": "application/json"])
             #expect(truncated.status == 400 && truncated.json?["error"] as? String == "bad.request")
             let oversized = try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/passwordless/start", body: Data(("{\"x\":\"" + String(repeating: "z", count: 40_000) + "\"}").utf8),
+                "POST", stack.gatewayURL + "/passwordless/start",
+                body: Data(("{\"x\":\"" + String(repeating: "z", count: 40_000) + "\"}").utf8),
                 headers: ["Content-Type": "application/json"])
             #expect(oversized.status == 413 && oversized.json?["error"] is String)
             // The form encoding still works, and so does JSON with a charset.
             let json = try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/passwordless/start", body: Data(body.utf8), headers: ["Content-Type": "application/json; charset=utf-8"])
+                "POST", stack.gatewayURL + "/passwordless/start", body: Data(body.utf8),
+                headers: ["Content-Type": "application/json; charset=utf-8"])
             #expect(json.status == 200, "\(String(decoding: json.body, as: UTF8.self))")
 
             Self.expectAllRunning(stack)
@@ -117,7 +138,9 @@ struct HostileInputTests {
 
     @Test func slowClientsAreCutOffWithoutAnAnswer() async throws {
         var options = PasswordlessStack.Options()
-        options.gatewayEnvironment = ["HTTP_HEAD_TIMEOUT": "1", "HTTP_BODY_TIMEOUT": "3", "HTTP_IDLE_TIMEOUT": "2", "DEPENDENCY_TIMEOUT": "1"]
+        options.gatewayEnvironment = [
+            "HTTP_HEAD_TIMEOUT": "1", "HTTP_BODY_TIMEOUT": "3", "HTTP_IDLE_TIMEOUT": "2", "DEPENDENCY_TIMEOUT": "1",
+        ]
         try await PasswordlessStack.with(options) { stack in
             let port = Self.port(stack)
 
@@ -139,7 +162,10 @@ struct HostileInputTests {
             let trickle = try RawHTTPSocket(port: port)
             var cut = false
             for byte in "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ".utf8 {
-                if !trickle.send([byte]) { cut = true; break }
+                if !trickle.send([byte]) {
+                    cut = true
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(150))
                 if ContinuousClock.now - started > .seconds(4) { break }
             }
@@ -149,7 +175,9 @@ struct HostileInputTests {
             // A head, then a body that never arrives: closed after the body timeout.
             started = ContinuousClock.now
             let body = try RawHTTPSocket(port: port)
-            body.send("POST /passwordless/start HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"client")
+            body.send(
+                "POST /passwordless/start HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"client"
+            )
             #expect(body.closesWithoutAnswer(within: .seconds(6)), "a missing body was not cut off")
             #expect(ContinuousClock.now - started >= .milliseconds(2800) && ContinuousClock.now - started < .seconds(5))
 
@@ -158,13 +186,16 @@ struct HostileInputTests {
             let slowBody = try RawHTTPSocket(port: port)
             let unknownClient = Self.startBody("no-such-client", phone: "+14155550199")
             slowBody.send(
-                "POST /passwordless/start HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(unknownClient.utf8.count)\r\n\r\n")
+                "POST /passwordless/start HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(unknownClient.utf8.count)\r\n\r\n"
+            )
             for part in [unknownClient.prefix(10), unknownClient.dropFirst(10).prefix(10), unknownClient.dropFirst(20)] {
                 try await Task.sleep(for: .milliseconds(800))  // 2.4 s in all: past the budget, within the body timeout
                 slowBody.send(String(part))
             }
             let slowAnswer = slowBody.readAnswer()
-            #expect(slowAnswer?.status == 400 && slowAnswer?.json?["error"] as? String == "bad.client_id", "a slow body: \(slowAnswer?.text ?? "no answer")")
+            #expect(
+                slowAnswer?.status == 400 && slowAnswer?.json?["error"] as? String == "bad.client_id",
+                "a slow body: \(slowAnswer?.text ?? "no answer")")
 
             // Keep-alive: a second request soon after the first is served; an idle one is closed.
             let keepAlive = try RawHTTPSocket(port: port)
@@ -202,10 +233,12 @@ struct HostileInputTests {
                 let body = Self.startBody(tenant.clientID, phone: phone)
                 let statuses = try Self.simultaneously(
                     20, port: port,
-                    "POST /passwordless/start HTTP/1.1\r\nHost: \(tenant.domain)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                    "POST /passwordless/start HTTP/1.1\r\nHost: \(tenant.domain)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                )
                 #expect(statuses.allSatisfy { $0 == 200 }, "round \(round): \(statuses.sorted())")
                 let rows = try await stack.query { client in
-                    try await client.query("SELECT count(*)::int FROM users WHERE phone_number = \(phone)").collect().first?.decode(Int.self)
+                    try await client.query("SELECT count(*)::int FROM users WHERE phone_number = \(phone)").collect().first?.decode(
+                        Int.self)
                 }
                 #expect(rows == 1, "round \(round): \(rows ?? -1) user rows")
             }
@@ -213,7 +246,8 @@ struct HostileInputTests {
             let body = #"{"connection":"sms","phone_number":"+14155552100"}"#
             let created = try Self.simultaneously(
                 20, port: port,
-                "POST /api/v2/users HTTP/1.1\r\nHost: \(tenant.domain)\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                "POST /api/v2/users HTTP/1.1\r\nHost: \(tenant.domain)\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
             #expect(created.filter { $0 == 201 }.count == 1 && created.filter { $0 == 409 }.count == 19, "\(created.sorted())")
             Self.expectAllRunning(stack)
         }
@@ -223,7 +257,9 @@ struct HostileInputTests {
 
     /// Sends `/passwordless/start` requests for a fresh number until `until`, returning each
     /// answer's status and how long it took.
-    static func startRepeatedly(_ stack: PasswordlessStack, client: String, prefix: String, count: Int) async -> [(status: Int, took: Duration)] {
+    static func startRepeatedly(
+        _ stack: PasswordlessStack, client: String, prefix: String, count: Int
+    ) async -> [(status: Int, took: Duration)] {
         var results: [(Int, Duration)] = []
         for index in 0..<count {
             let started = ContinuousClock.now
@@ -240,7 +276,9 @@ struct HostileInputTests {
     }
 
     /// Waits until a new sign-in is answered 200 again, at most 20 s.
-    static func expectRecovers(_ stack: PasswordlessStack, client: String, prefix: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+    static func expectRecovers(
+        _ stack: PasswordlessStack, client: String, prefix: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
         var attempt = 0
         let recovered = await TestEnvironment.eventually(within: .seconds(20), every: .milliseconds(250)) {
             attempt += 1
@@ -258,9 +296,12 @@ struct HostileInputTests {
     @Test func aPausedRedisAnswers503WithinTheDependencyTimeout() async throws {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
-            #expect(try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/passwordless/start", body: Data(Self.startBody(tenant.clientID, phone: "+14155553000").utf8),
-                headers: ["Content-Type": "application/json"]).status == 200)
+            #expect(
+                try await HTTPProbe.send(
+                    "POST", stack.gatewayURL + "/passwordless/start",
+                    body: Data(Self.startBody(tenant.clientID, phone: "+14155553000").utf8),
+                    headers: ["Content-Type": "application/json"]
+                ).status == 200)
 
             let control = try RedisConnection(configuration: RedisConfiguration(url: stack.redis.url))
             _ = try control.send(RedisCommand("CLIENT", "PAUSE", "10000", "ALL"))
@@ -286,9 +327,12 @@ struct HostileInputTests {
     @Test func aLockedUsersTableAnswers503WithinTheDependencyTimeout() async throws {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
-            #expect(try await HTTPProbe.send(
-                "POST", stack.gatewayURL + "/passwordless/start", body: Data(Self.startBody(tenant.clientID, phone: "+14155554000").utf8),
-                headers: ["Content-Type": "application/json"]).status == 200)
+            #expect(
+                try await HTTPProbe.send(
+                    "POST", stack.gatewayURL + "/passwordless/start",
+                    body: Data(Self.startBody(tenant.clientID, phone: "+14155554000").utf8),
+                    headers: ["Content-Type": "application/json"]
+                ).status == 200)
 
             try await stack.query { client in
                 try await client.withConnection { connection in
@@ -315,9 +359,15 @@ struct HostileInputTests {
             _ = try await stack.makeTenant()
             let cases: [([String], String)] = [
                 (["tenant", "create", "--name", "acme", "--domain", "other.example.com"], "a tenant named acme already exists"),
-                (["tenant", "create", "--name", "acme2", "--domain", "acme.example.com"], "a tenant with the domain acme.example.com already exists"),
                 (
-                    ["connection", "create", "--tenant", "acme", "--strategy", "email", "--provider", "outbox", "--name", "email", "--outbox-file", "/tmp/hostile-outbox.jsonl"],
+                    ["tenant", "create", "--name", "acme2", "--domain", "acme.example.com"],
+                    "a tenant with the domain acme.example.com already exists"
+                ),
+                (
+                    [
+                        "connection", "create", "--tenant", "acme", "--strategy", "email", "--provider", "outbox", "--name", "email",
+                        "--outbox-file", "/tmp/hostile-outbox.jsonl",
+                    ],
                     "connection named email"
                 ),
             ]

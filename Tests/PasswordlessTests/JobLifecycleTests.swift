@@ -94,8 +94,14 @@ struct JobLifecycleTests {
         let expected = DeadLetter(
             job: Self.attempted(job), reason: reason, attempts: 2, lastError: "permanent: Twilio 21211: invalid number",
             diedAt: Self.now + 50)
-        #expect(lifecycle.finished(failure, now: Self.now + 50, draw: { _ in Issue.record("no jitter for a burial"); return 0 })
-            == .bury(expected, burial: .permanent))
+        #expect(
+            lifecycle.finished(
+                failure, now: Self.now + 50,
+                draw: { _ in
+                    Issue.record("no jitter for a burial")
+                    return 0
+                })
+                == .bury(expected, burial: .permanent))
     }
 
     @Test func reasonClassesAreTheMetricsLabels() {
@@ -126,12 +132,14 @@ struct JobLifecycleTests {
     @Test func retryAfterIsAFloorOnTheWait() {
         let job = Self.job(attempts: 2)
         var lifecycle = Self.delivering(job)
-        #expect(lifecycle.finished(.failedTemporarily(error: "transient: HTTP 429", retryAfter: 7), now: Self.now, draw: Self.shortest)
-            == .retry(Self.attempted(job), at: Self.now + 7000))
+        #expect(
+            lifecycle.finished(.failedTemporarily(error: "transient: HTTP 429", retryAfter: 7), now: Self.now, draw: Self.shortest)
+                == .retry(Self.attempted(job), at: Self.now + 7000))
         // A jitter above the hint wins.
         var other = Self.delivering(job)
-        #expect(other.finished(.failedTemporarily(error: "transient: HTTP 429", retryAfter: 1), now: Self.now, draw: Self.widest)
-            == .retry(Self.attempted(job), at: Self.now + 8000))
+        #expect(
+            other.finished(.failedTemporarily(error: "transient: HTTP 429", retryAfter: 1), now: Self.now, draw: Self.widest)
+                == .retry(Self.attempted(job), at: Self.now + 8000))
     }
 
     @Test func theBackoffGrowsExponentiallyUpToTheCap() {
@@ -144,7 +152,10 @@ struct JobLifecycleTests {
         // Base and cap count whole seconds; a sub-second base leaves a 0…1 ms draw.
         let fast = JobLifecycle(policy: .init(maximumAttempts: 5, retryBase: .milliseconds(500), retryCap: .seconds(4)))
         var drawn: [ClosedRange<Int64>] = []
-        _ = fast.backoff(attempt: 3, retryAfter: nil) { drawn.append($0); return $0.upperBound }
+        _ = fast.backoff(attempt: 3, retryAfter: nil) {
+            drawn.append($0)
+            return $0.upperBound
+        }
         #expect(drawn == [0...1])
         let uncapped = JobLifecycle(policy: .init(maximumAttempts: 5, retryBase: .seconds(2), retryCap: .seconds(3600)))
         #expect(uncapped.backoff(attempt: 20, retryAfter: nil, draw: Self.widest) == 3_600_000)
@@ -153,15 +164,17 @@ struct JobLifecycleTests {
     @Test func theLastAllowedAttemptIsBuriedAsExhausted() {
         let lastButOne = Self.job(attempts: 3)
         var retried = Self.delivering(lastButOne)
-        #expect(retried.finished(.failedTemporarily(error: "transient: timed out", retryAfter: nil), now: Self.now, draw: Self.widest)
-            == .retry(Self.attempted(lastButOne), at: Self.now + 16_000))
+        #expect(
+            retried.finished(.failedTemporarily(error: "transient: timed out", retryAfter: nil), now: Self.now, draw: Self.widest)
+                == .retry(Self.attempted(lastButOne), at: Self.now + 16_000))
 
         let last = Self.job(attempts: 4)
         var lifecycle = Self.delivering(last)
         let expected = DeadLetter(
             job: Self.attempted(last), reason: "exhausted", attempts: 5, lastError: "transient: timed out", diedAt: Self.now)
-        #expect(lifecycle.finished(.failedTemporarily(error: "transient: timed out", retryAfter: nil), now: Self.now, draw: Self.widest)
-            == .bury(expected, burial: .exhausted))
+        #expect(
+            lifecycle.finished(.failedTemporarily(error: "transient: timed out", retryAfter: nil), now: Self.now, draw: Self.widest)
+                == .bury(expected, burial: .exhausted))
     }
 
     @Test func aRetryDueAtOrAfterTheCodesExpiryIsBuriedAsExpired() {
@@ -170,13 +183,15 @@ struct JobLifecycleTests {
         var lifecycle = Self.delivering(job)
         let expected = DeadLetter(
             job: Self.attempted(job), reason: "expired", attempts: 1, lastError: "transient: HTTP 503", diedAt: Self.now)
-        #expect(lifecycle.finished(.failedTemporarily(error: "transient: HTTP 503", retryAfter: nil), now: Self.now, draw: Self.widest)
-            == .bury(expected, burial: .expired))
+        #expect(
+            lifecycle.finished(.failedTemporarily(error: "transient: HTTP 503", retryAfter: nil), now: Self.now, draw: Self.widest)
+                == .bury(expected, burial: .expired))
         // One millisecond earlier: still retried.
         var earlier = Self.delivering(job)
         let failure = JobLifecycle.Outcome.failedTemporarily(error: "transient: HTTP 503", retryAfter: nil)
-        #expect(earlier.finished(failure, now: Self.now, draw: { $0.upperBound - 1 })
-            == .retry(Self.attempted(job), at: Self.now + 1999))
+        #expect(
+            earlier.finished(failure, now: Self.now, draw: { $0.upperBound - 1 })
+                == .retry(Self.attempted(job), at: Self.now + 1999))
         // A Retry-After beyond the expiry buries it whatever the jitter.
         var hinted = Self.delivering(job)
         let hint = JobLifecycle.Outcome.failedTemporarily(error: "transient: HTTP 429", retryAfter: 30)

@@ -18,8 +18,9 @@ struct MigrationTests {
                 #expect(first.map(\.version) == Migration.all.map(\.version))
                 try await migrator.ensureCurrent()
                 let tablesAfterFirst = try await tables(client)
-                #expect(Set(["tenants", "clients", "connections", "users", "signing_keys", "management_tokens", "schema_migrations"])
-                    .isSubset(of: tablesAfterFirst))
+                #expect(
+                    Set(["tenants", "clients", "connections", "users", "signing_keys", "management_tokens", "schema_migrations"])
+                        .isSubset(of: tablesAfterFirst))
 
                 let second = try await migrator.migrate()
                 #expect(second.isEmpty)
@@ -47,7 +48,8 @@ struct MigrationTests {
     @Test func aFailingMigrationLeavesNothingBehind() async throws {
         try await TemporaryDatabase.with { database in
             try await database.withClient { client in
-                let broken = Migration(version: 99, name: "broken", statements: ["CREATE TABLE half_done (id int)", "SELECT * FROM no_such_table"])
+                let broken = Migration(
+                    version: 99, name: "broken", statements: ["CREATE TABLE half_done (id int)", "SELECT * FROM no_such_table"])
                 let migrator = Migrator(client: client, migrations: Migration.all + [broken], logger: .quiet)
                 await #expect(throws: (any Error).self) { try await migrator.migrate() }
                 let left = try await tables(client)
@@ -64,7 +66,8 @@ struct MigrationTests {
                 let connection = UUID()
                 try await client.query("INSERT INTO tenants (id, name, domain) VALUES (\(tenant), 'acme', 'acme.example.com')")
                 try await client.query(
-                    "INSERT INTO connections (id, tenant_id, name, strategy, provider) VALUES (\(connection), \(tenant), 'email', 'email', 'outbox')")
+                    "INSERT INTO connections (id, tenant_id, name, strategy, provider) VALUES (\(connection), \(tenant), 'email', 'email', 'outbox')"
+                )
                 func insert(_ id: String, email: String) async throws {
                     try await client.query(
                         """

@@ -30,7 +30,9 @@ struct RedisClientTests {
             let ttl = try await redis.send("PTTL", prefix + "bin").int ?? -1
             #expect((1...10_000).contains(ttl))
             try await redis.send("RPUSH", prefix + "list", "a", "", "c")
-            #expect(try await redis.send("LRANGE", prefix + "list", 0, -1) == .array([.bulkString(Array("a".utf8)), .bulkString([]), .bulkString(Array("c".utf8))]))
+            #expect(
+                try await redis.send("LRANGE", prefix + "list", 0, -1)
+                    == .array([.bulkString(Array("a".utf8)), .bulkString([]), .bulkString(Array("c".utf8))]))
         }
     }
 
@@ -90,12 +92,14 @@ struct RedisClientTests {
         try await withSharedRedis { redis, prefix in
             let blocking = redis.makeBlockingConnection()
             let started = ContinuousClock.now
-            let empty = try await blocking.send(RedisCommand("BLMOVE", prefix + "pending", prefix + "work", "RIGHT", "LEFT", 1), blockFor: .seconds(1))
+            let empty = try await blocking.send(
+                RedisCommand("BLMOVE", prefix + "pending", prefix + "work", "RIGHT", "LEFT", 1), blockFor: .seconds(1))
             let waited = ContinuousClock.now - started
             #expect(empty == .null)
             #expect(waited >= .milliseconds(900) && waited < .seconds(4), "waited \(waited)")
 
-            async let moved = blocking.send(RedisCommand("BLMOVE", prefix + "pending", prefix + "work", "RIGHT", "LEFT", 5), blockFor: .seconds(5))
+            async let moved = blocking.send(
+                RedisCommand("BLMOVE", prefix + "pending", prefix + "work", "RIGHT", "LEFT", 5), blockFor: .seconds(5))
             try await Task.sleep(for: .milliseconds(200))
             try await redis.send("LPUSH", prefix + "pending", "job-1")
             #expect(try await moved.string == "job-1")

@@ -8,7 +8,8 @@ struct ScaleOutTests {
     /// Sums a Prometheus counter or gauge over the series whose labels contain `matching`.
     static func sum(_ metric: String, matching: String = "", in text: String) -> Double {
         text.split(separator: "\n").filter { line in
-            !line.hasPrefix("#") && (line.hasPrefix(metric + "{") || line.hasPrefix(metric + " ")) && (matching.isEmpty || line.contains(matching))
+            !line.hasPrefix("#") && (line.hasPrefix(metric + "{") || line.hasPrefix(metric + " "))
+                && (matching.isEmpty || line.contains(matching))
         }.compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
     }
 
@@ -31,14 +32,17 @@ struct ScaleOutTests {
                     if index >= 32 { try await group.next() }
                     group.addTask {
                         let reply = try await stack.post(
-                            "/passwordless/start", json: ["client_id": tenant.clientID, "connection": "sms", "phone_number": number(index)],
+                            "/passwordless/start",
+                            json: ["client_id": tenant.clientID, "connection": "sms", "phone_number": number(index)],
                             base: gateways[index % 2])
                         guard reply.status == 200 else { throw TestFailure("start \(index): \(reply.status)") }
                     }
                 }
                 try await group.waitForAll()
             }
-            let arrived = await TestEnvironment.eventually(within: .seconds(60), every: .milliseconds(250)) { stack.smsMessages().count >= total }
+            let arrived = await TestEnvironment.eventually(within: .seconds(60), every: .milliseconds(250)) {
+                stack.smsMessages().count >= total
+            }
             #expect(arrived, "\(stack.smsMessages().count) of \(total) codes delivered")
             try await Task.sleep(for: .milliseconds(500))
             let messages = stack.smsMessages()
@@ -80,8 +84,11 @@ struct ScaleOutTests {
             let tokenText = tokens.map { scraped[$0]! }.joined(separator: "\n")
             let dispatcherText = dispatchers.map { scraped[$0]! }.joined(separator: "\n")
             #expect(Self.sum("passwordless_codes_requested_total", matching: #"outcome="queued""#, in: gatewayText) == Double(total))
-            #expect(Self.sum("passwordless_http_requests_total", matching: #"route="/passwordless/start""#, in: gatewayText) == Double(total))
-            #expect(Self.sum("passwordless_http_request_duration_seconds_count", matching: #"route="/passwordless/start""#, in: gatewayText) == Double(total))
+            #expect(
+                Self.sum("passwordless_http_requests_total", matching: #"route="/passwordless/start""#, in: gatewayText) == Double(total))
+            #expect(
+                Self.sum("passwordless_http_request_duration_seconds_count", matching: #"route="/passwordless/start""#, in: gatewayText)
+                    == Double(total))
             #expect(Self.sum("passwordless_verifications_total", matching: #"outcome="verified""#, in: tokenText) == Double(total))
             #expect(Self.sum("passwordless_token_signing_duration_seconds_count", in: tokenText) == Double(total))
             #expect(Self.sum("passwordless_deliveries_total", matching: #"outcome="delivered""#, in: dispatcherText) == Double(total))
@@ -96,8 +103,11 @@ struct ScaleOutTests {
     @Test func deploymentFilesMatchTheCode() async throws {
         let check = try ManagedProcess(
             URL(fileURLWithPath: "/usr/bin/env"),
-            arguments: ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("deploy/check.py").path, "--bin-dir", try TestEnvironment.binDirectory().path])
+            arguments: [
+                "python3",
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                    .appendingPathComponent("deploy/check.py").path, "--bin-dir", try TestEnvironment.binDirectory().path,
+            ])
         let status = await check.waitForExit(within: .seconds(60))
         #expect(status == 0, "\(check.output)")
         #expect(check.output.contains(" 0 failed"))

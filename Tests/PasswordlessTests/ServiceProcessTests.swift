@@ -13,7 +13,8 @@ struct ServiceProcessTests {
 
     func environment(database: DatabaseSettings, redisURL: String, port: Int, extra: [String: String] = [:]) -> [String: String] {
         var environment = [
-            "DATABASE_URL": "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
+            "DATABASE_URL":
+                "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
             "REDIS_URL": redisURL,
             "PASSWORDLESS_MASTER_KEY": MasterKey.generateBase64(),
             "PORT": String(port),
@@ -43,7 +44,8 @@ struct ServiceProcessTests {
                 let metricsPort = service.kind == "dispatcher" ? port : try TestEnvironment.freePort()
                 let process = try ManagedProcess.service(
                     service.name,
-                    environment: environment(database: database.settings, redisURL: redis.url, port: port, extra: ["METRICS_PORT": String(metricsPort)]))
+                    environment: environment(
+                        database: database.settings, redisURL: redis.url, port: port, extra: ["METRICS_PORT": String(metricsPort)]))
                 running.append((process, "http://127.0.0.1:\(port)"))
                 metricsBases.append("http://127.0.0.1:\(metricsPort)")
             }

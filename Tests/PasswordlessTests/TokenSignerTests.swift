@@ -35,7 +35,8 @@ struct TokenSignerTests {
     }
 
     static func kid(_ token: String) throws -> String? {
-        var header = String(token.split(separator: ".")[0]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        var header = String(token.split(separator: ".")[0]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(
+            of: "_", with: "/")
         header += String(repeating: "=", count: (4 - header.count % 4) % 4)
         let object = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: header))) as? [String: Any]
         return object?["kid"] as? String

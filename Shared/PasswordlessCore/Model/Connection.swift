@@ -50,7 +50,8 @@ public struct Connection: Sendable, Equatable {
     public var sealingContext: String { "connection:\(id.uuidString.lowercased())" }
 
     public static let defaultSMSTemplate = "Your verification code is: @@password@@"
-    public static let defaultEmailTemplate = "Your verification code is: @@password@@\n\nIt expires in @@minutes@@ minutes. If you did not ask for it, ignore this email."
+    public static let defaultEmailTemplate =
+        "Your verification code is: @@password@@\n\nIt expires in @@minutes@@ minutes. If you did not ask for it, ignore this email."
     public static let defaultSubject = "Your verification code"
 }
 

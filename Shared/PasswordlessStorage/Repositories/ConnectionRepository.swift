@@ -39,8 +39,9 @@ public struct ConnectionRepository: PostgresRepository {
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Connection] {
         var connections: [Connection] = []
         for try await row in sequence {
-            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits) = try row.decode(
-                (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String).self)
+            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits) =
+                try row.decode(
+                    (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String).self)
             var connection =
                 Connection(
                     id: id, tenantID: tenant, name: name, strategy: Connection.Strategy(rawValue: strategy) ?? .sms,

@@ -31,8 +31,10 @@ public struct ResourceServerRepository: PostgresRepository {
     }
 
     public func find(tenantID: UUID, identifier: String) async throws -> ResourceServer? {
-        try await rows(client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND identifier = \(identifier)", logger: logger))
-            .first
+        try await rows(
+            client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND identifier = \(identifier)", logger: logger)
+        )
+        .first
     }
 
     public func list(tenantID: UUID) async throws -> [ResourceServer] {

@@ -71,7 +71,8 @@ public struct SigningKeyRepository: PostgresRepository {
         {
             keys.append(
                 StoredSigningKey(
-                    kid: kid, tenantID: tenant, algorithm: algorithm, sealedPrivateKey: Array(buffer: sealed), publicJWK: jwk, createdAt: created,
+                    kid: kid, tenantID: tenant, algorithm: algorithm, sealedPrivateKey: Array(buffer: sealed), publicJWK: jwk,
+                    createdAt: created,
                     retiredAt: retired))
         }
         return keys

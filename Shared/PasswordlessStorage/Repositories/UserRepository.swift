@@ -22,13 +22,16 @@ public struct UserRepository: PostgresRepository {
     /// row and then does nothing, but its lookup runs on the statement's snapshot, taken before
     /// that row was committed, so the statement returns no row. Running it again (a new
     /// snapshot) finds the committed row; the fast path stays one statement.
-    public func findOrCreate(tenantID: UUID, connection: Connection, identifier: String, verified: Bool = false) async throws
+    public func findOrCreate(
+        tenantID: UUID, connection: Connection, identifier: String, verified: Bool = false
+    ) async throws
         -> (user: User, created: Bool)
     {
         let email = connection.strategy == .email ? identifier : nil
         let phone = connection.strategy == .sms ? identifier : nil
         let statement = FindOrCreateUser(
-            id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email, phoneNumber: phone,
+            id: User.generateID(), tenantID: tenantID, connectionID: connection.id, identifier: identifier, email: email,
+            phoneNumber: phone,
             emailVerified: verified && email != nil, phoneVerified: verified && phone != nil)
         for _ in 0..<3 {
             for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
@@ -51,7 +54,9 @@ public struct UserRepository: PostgresRepository {
 
     /// A tenant's users with this email address (one per email connection).
     public func find(tenantID: UUID, email: String) async throws -> [User] {
-        try await rows(client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND email = \(email) ORDER BY created_at", logger: logger))
+        try await rows(
+            client.query(
+                "\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND email = \(email) ORDER BY created_at", logger: logger))
     }
 
     public func find(id: String) async throws -> User? {

@@ -59,22 +59,42 @@ struct GatewayRouterTests {
         try await Self.withGateway { fixture, client in
             let client_id = fixture.publicClient
             let cases: [([String: Any], HTTPResponse.Status, String, String)] = [
-                (["connection": "sms", "phone_number": "+14255550100"], .badRequest, "bad.client_id", "Missing required property: client_id"),
-                (["client_id": "nobody", "connection": "sms", "phone_number": "+14255550100"], .badRequest, "bad.client_id", "Unknown client: nobody"),
-                (["client_id": client_id, "phone_number": "+14255550100"], .badRequest, "bad.connection", "Missing required property: connection"),
-                (["client_id": client_id, "connection": "fax", "phone_number": "+1"], .badRequest, "bad.connection", "Connection does not exist"),
-                (["client_id": client_id, "connection": "sms"], .badRequest, "bad.phone_number", "Missing required property: phone_number"),
+                (
+                    ["connection": "sms", "phone_number": "+14255550100"], .badRequest, "bad.client_id",
+                    "Missing required property: client_id"
+                ),
+                (
+                    ["client_id": "nobody", "connection": "sms", "phone_number": "+14255550100"], .badRequest, "bad.client_id",
+                    "Unknown client: nobody"
+                ),
+                (
+                    ["client_id": client_id, "phone_number": "+14255550100"], .badRequest, "bad.connection",
+                    "Missing required property: connection"
+                ),
+                (
+                    ["client_id": client_id, "connection": "fax", "phone_number": "+1"], .badRequest, "bad.connection",
+                    "Connection does not exist"
+                ),
+                (
+                    ["client_id": client_id, "connection": "sms"], .badRequest, "bad.phone_number",
+                    "Missing required property: phone_number"
+                ),
                 (
                     ["client_id": client_id, "connection": "sms", "phone_number": "555"], .badRequest, "bad.phone_number",
                     "The phone_number must be in E.164 format (+ and 1 to 15 digits)."
                 ),
-                (["client_id": client_id, "connection": "email", "email": "no-at-sign"], .badRequest, "bad.email", "The email is not a valid address."),
                 (
-                    ["client_id": client_id, "connection": "sms", "phone_number": "+14255550100", "colour": "red"], .badRequest, "bad.request",
+                    ["client_id": client_id, "connection": "email", "email": "no-at-sign"], .badRequest, "bad.email",
+                    "The email is not a valid address."
+                ),
+                (
+                    ["client_id": client_id, "connection": "sms", "phone_number": "+14255550100", "colour": "red"], .badRequest,
+                    "bad.request",
                     "Unknown property: colour"
                 ),
                 (
-                    ["client_id": client_id, "connection": "sms", "phone_number": "+14255550100", "send": "pigeon"], .badRequest, "bad.request",
+                    ["client_id": client_id, "connection": "sms", "phone_number": "+14255550100", "send": "pigeon"], .badRequest,
+                    "bad.request",
                     "The property send must be \"code\" or \"link\"."
                 ),
                 (
@@ -166,7 +186,8 @@ struct GatewayRouterTests {
             #expect(found.status == .ok)
             let list = (try? JSONSerialization.jsonObject(with: Data(buffer: found.body))) as? [[String: Any]]
             #expect(list?.map { $0["user_id"] as? String } == [id])
-            let shown = try await client.execute(uri: "/api/v2/users/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get, headers: bearer)
+            let shown = try await client.execute(
+                uri: "/api/v2/users/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get, headers: bearer)
             #expect(shown.status == .ok)
             #expect(shown.object["email"] as? String == "bo@example.com")
             let unknown = try await client.execute(uri: "/api/v2/users/email%7Cffffffffffffffffffffffff", method: .get, headers: bearer)

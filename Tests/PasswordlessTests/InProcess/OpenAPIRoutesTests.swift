@@ -2,8 +2,8 @@ import Foundation
 import GatewayApp
 import HTTPService
 import Hummingbird
-import TokenApp
 import Testing
+import TokenApp
 
 /// The OpenAPI document and the routers cannot drift apart: every route the gateway answers is
 /// in the document, every operation in the document is a route, and the token service answers

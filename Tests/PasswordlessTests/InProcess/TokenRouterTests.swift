@@ -4,8 +4,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
-import TokenApp
 import Testing
+import TokenApp
 
 /// The token service's routes in process, with codes sent by the gateway built in the same
 /// process: `/oauth/token`, `/oauth/ro`, JWKS, discovery and `/userinfo`, successes and refusals.
@@ -96,7 +96,8 @@ struct TokenRouterTests {
 
     @Test func unknownAndUnauthenticatedClientsAreInvalidClients() async throws {
         try await Self.withToken { fixture, client, code in
-            let unknown = try await RouterTest.post(client, "/oauth/token", Self.exchange(fixture, code: code, extra: ["client_id": "nobody"]))
+            let unknown = try await RouterTest.post(
+                client, "/oauth/token", Self.exchange(fixture, code: code, extra: ["client_id": "nobody"]))
             #expect(unknown.status == .unauthorized)
             #expect(unknown.auth0Error.error == "invalid_client")
             #expect(unknown.headers[.wwwAuthenticate] == "Basic realm=\"passwordless\", charset=\"UTF-8\"")

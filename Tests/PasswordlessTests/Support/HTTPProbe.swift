@@ -72,11 +72,18 @@ enum HTTPProbe {
     /// `work`'s result, or a failure after `deadline`: URLSession on Linux can wait forever (a 401
     /// with `WWW-Authenticate`), and a test must fail rather than stall the suite. The request
     /// is abandoned, not cancelled (cancelling one in flight deadlocks swift-corelibs-foundation).
-    static func withDeadline<T: Sendable>(_ deadline: Duration, url: String, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func withDeadline<T: Sendable>(
+        _ deadline: Duration, url: String, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let once = NIOLockedValueBox(false)
         return try await withCheckedThrowingContinuation { continuation in
             @Sendable func finish(_ result: Result<T, any Error>) {
-                guard once.withLockedValue({ done in defer { done = true }; return !done }) else { return }
+                guard
+                    once.withLockedValue({ done in
+                        defer { done = true }
+                        return !done
+                    })
+                else { return }
                 continuation.resume(with: result)
             }
             Task { finish(await Result(catching: work)) }

@@ -94,10 +94,12 @@ struct InProcessFixture: Sendable {
         try await connections.insert(sms)
         try await connections.insert(email)
         try await ResourceServerRepository(client: client, logger: .quiet).insert(
-            ResourceServer(id: UUID(), tenantID: tenant.id, identifier: "https://things.example", scopes: ["read:things"], tokenLifetime: 600))
+            ResourceServer(
+                id: UUID(), tenantID: tenant.id, identifier: "https://things.example", scopes: ["read:things"], tokenLifetime: 600))
         let managementToken = CredentialHasher.generate()
         try await ManagementTokenRepository(client: client, logger: .quiet).insert(
-            ManagementToken(id: UUID(), tenantID: tenant.id, scopes: ["read:users", "create:users"]), digest: hasher.digest(managementToken))
+            ManagementToken(id: UUID(), tenantID: tenant.id, scopes: ["read:users", "create:users"]), digest: hasher.digest(managementToken)
+        )
 
         var redis = try RedisConfiguration(url: try TestEnvironment.redisURL())
         redis.database = redisDatabase
@@ -116,7 +118,8 @@ struct InProcessFixture: Sendable {
             .seal(key.privateKeyPEM, context: StoredSigningKey.sealingContext(kid: key.kid))
         try await TemporaryDatabase.withClient(configuration.database) { client in
             try await SigningKeyRepository(client: client, logger: .quiet).rotate(
-                to: StoredSigningKey(kid: key.kid, tenantID: tenant.id, algorithm: key.algorithm, sealedPrivateKey: sealed, publicJWK: key.publicJWK))
+                to: StoredSigningKey(
+                    kid: key.kid, tenantID: tenant.id, algorithm: key.algorithm, sealedPrivateKey: sealed, publicJWK: key.publicJWK))
         }
         return key.kid
     }
@@ -126,7 +129,9 @@ struct InProcessFixture: Sendable {
         try await withRedis { redis in
             let raw = try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.pending, 0, -1)).array?.compactMap(\.bytes) ?? []
             let jobs = raw.compactMap { try? SendJob.decode($0) }
-            guard let job = jobs.first(where: { $0.recipient == recipient && [sms.id, email.id].contains($0.connectionID) }) else { return nil }
+            guard let job = jobs.first(where: { $0.recipient == recipient && [sms.id, email.id].contains($0.connectionID) }) else {
+                return nil
+            }
             return try job.code(box: SecretBox(masterKey: Self.masterKey, purpose: .jobSeal))
         }
     }

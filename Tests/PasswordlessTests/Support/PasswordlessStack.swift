@@ -1,8 +1,8 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PasswordlessCore
 import PasswordlessStorage
-import NIOConcurrencyHelpers
 import PostgresNIO
 import Testing
 
@@ -82,7 +82,8 @@ final class PasswordlessStack: @unchecked Sendable {
 
     var environment: [String: String] {
         [
-            "DATABASE_URL": "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
+            "DATABASE_URL":
+                "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
             "REDIS_URL": redis.url,
             "PASSWORDLESS_MASTER_KEY": masterKey,
             "HOST": "127.0.0.1",
@@ -99,7 +100,9 @@ final class PasswordlessStack: @unchecked Sendable {
         let tokens = names("passwordless-token", options.tokens)
         let gateways = names("passwordless-gateway", options.gateways)
         var ports: [String: Int] = [:]
-        for name in tokens + gateways + names("passwordless-dispatcher", options.dispatchers) { ports[name] = try TestEnvironment.freePort() }
+        for name in tokens + gateways + names("passwordless-dispatcher", options.dispatchers) {
+            ports[name] = try TestEnvironment.freePort()
+        }
         for (name, port) in ports {
             var environment = self.environment
             environment["PORT"] = String(port)
@@ -169,7 +172,8 @@ final class PasswordlessStack: @unchecked Sendable {
 
     /// Runs `passwordless-admin` with the stack's settings.
     func admin(_ arguments: [String], json: Bool = true) async throws -> (status: Int32?, output: String, json: [String: Any]) {
-        let process = try ManagedProcess.service("passwordless-admin", arguments: arguments + (json ? ["--json"] : []), environment: environment)
+        let process = try ManagedProcess.service(
+            "passwordless-admin", arguments: arguments + (json ? ["--json"] : []), environment: environment)
         let status = await process.waitForExit(within: .seconds(30))
         let output = process.output
         let object = json ? (try? JSONSerialization.jsonObject(with: Data(output.utf8))) as? [String: Any] ?? [:] : [:]
@@ -180,7 +184,9 @@ final class PasswordlessStack: @unchecked Sendable {
     @discardableResult
     func create(_ arguments: [String]) async throws -> [String: Any] {
         let result = try await admin(arguments)
-        guard result.status == 0 else { throw TestFailure("passwordless-admin \(arguments.joined(separator: " ")) failed: \(result.output)") }
+        guard result.status == 0 else {
+            throw TestFailure("passwordless-admin \(arguments.joined(separator: " ")) failed: \(result.output)")
+        }
         for key in ["client_secret", "token"] { if let secret = result.json[key] as? String { rememberSecret(secret) } }
         return result.json
     }
@@ -202,12 +208,14 @@ final class PasswordlessStack: @unchecked Sendable {
         let client = try await create(["client", "create", "--tenant", name, "--name", "\(name) web"])
         try await create(
             [
-                "connection", "create", "--tenant", name, "--strategy", "sms", "--provider", "twilio", "--twilio-account-sid", Self.twilioSID,
+                "connection", "create", "--tenant", name, "--strategy", "sms", "--provider", "twilio", "--twilio-account-sid",
+                Self.twilioSID,
                 "--twilio-auth-token", Self.twilioToken, "--from", "+15005550006", "--twilio-base-url", "http://127.0.0.1:\(twilioPort)",
             ] + Self.unlimited + smsOptions)
         try await create(
             [
-                "connection", "create", "--tenant", name, "--strategy", "email", "--provider", "smtp", "--smtp-url", "smtp://127.0.0.1:\(smtpPort)",
+                "connection", "create", "--tenant", name, "--strategy", "email", "--provider", "smtp", "--smtp-url",
+                "smtp://127.0.0.1:\(smtpPort)",
                 "--from", "no-reply@\(domain)",
             ] + Self.unlimited + emailOptions)
         return Tenant(name: name, domain: domain, clientID: client["client_id"] as! String)
@@ -241,8 +249,11 @@ final class PasswordlessStack: @unchecked Sendable {
 
     /// Waits for the `count`-th SMS to `number` and returns the code in it.
     func smsCode(to number: String, count: Int = 1) async throws -> String {
-        let arrived = await TestEnvironment.eventually(within: .seconds(15)) { self.smsMessages().filter { $0.To == number }.count >= count }
-        guard arrived, let body = smsMessages().filter({ $0.To == number }).dropFirst(count - 1).first?.Body, let code = Self.code(in: body) else {
+        let arrived = await TestEnvironment.eventually(within: .seconds(15)) {
+            self.smsMessages().filter { $0.To == number }.count >= count
+        }
+        guard arrived, let body = smsMessages().filter({ $0.To == number }).dropFirst(count - 1).first?.Body, let code = Self.code(in: body)
+        else {
             throw TestFailure("no SMS #\(count) to \(number) arrived; dispatcher log:\n\(dispatcher.output)")
         }
         return code
@@ -250,7 +261,9 @@ final class PasswordlessStack: @unchecked Sendable {
 
     /// Waits for the `count`-th email to `address` and returns the code in its (base64) body.
     func emailCode(to address: String, count: Int = 1) async throws -> String {
-        let arrived = await TestEnvironment.eventually(within: .seconds(15)) { self.mails().filter { $0.rcpt_tos.contains(address) }.count >= count }
+        let arrived = await TestEnvironment.eventually(within: .seconds(15)) {
+            self.mails().filter { $0.rcpt_tos.contains(address) }.count >= count
+        }
         guard arrived, let mail = mails().filter({ $0.rcpt_tos.contains(address) }).dropFirst(count - 1).first,
             let code = Self.code(in: MailParts(mail.data).decodedBody)
         else {

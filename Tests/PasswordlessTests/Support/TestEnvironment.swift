@@ -48,7 +48,9 @@ enum TestEnvironment {
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-    static func eventually(within timeout: Duration, every interval: Duration = .milliseconds(100), _ condition: () async -> Bool) async -> Bool {
+    static func eventually(
+        within timeout: Duration, every interval: Duration = .milliseconds(100), _ condition: () async -> Bool
+    ) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if await condition() { return true }
