@@ -71,12 +71,7 @@ struct ManagementController {
         let tenant = try await authorize(request, scope: "create:users")
         let body = try await request.decode(as: UserRequest.self, context: context)
         try body.rejectUnknown()
-        guard let name = try body.connection.value else {
-            throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
-        }
-        guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
-            throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
-        }
+        let connection = try await directory.connection(named: try body.connection.value, tenant: tenant)
         let recipient = try Recipient.parse(
             strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
         let emailVerified = try body.emailVerified.value

@@ -33,12 +33,7 @@ struct StartController {
         ).mapError(Self.refusal).get()
         let (tenant, client) = (caller.tenant, caller.client)
         let authenticated = caller.credentials.secret != nil
-        guard let connectionName = try body.connection.value else {
-            throw APIError(status: 400, error: "bad.connection", description: "Missing required property: connection")
-        }
-        guard let connection = try await directory.connection(tenantID: tenant.id, name: connectionName) else {
-            throw APIError(status: 400, error: "bad.connection", description: "Connection does not exist")
-        }
+        let connection = try await directory.connection(named: try body.connection.value, tenant: tenant)
         let recipient = try Recipient.parse(
             strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
         switch try body.send.value ?? (connection.strategy == .email ? "link" : "code") {

@@ -4,6 +4,8 @@ import HTTPService
 ///
 /// Every property is read by the route in its own order (see ``BodyProperty``); `authParams` is
 /// any JSON value, checked by ``AuthParams`` last.
+///
+/// - `send`: `code` or `link`; absent means `code` for sms, `link` for email.
 struct StartRequest: DecodableBody {
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id"
@@ -12,13 +14,7 @@ struct StartRequest: DecodableBody {
         case phoneNumber = "phone_number"
     }
 
-    var clientID: BodyProperty<String>
-    var clientSecret: BodyProperty<String>
-    var connection: BodyProperty<String>
-    var email: BodyProperty<String>
-    var phoneNumber: BodyProperty<String>
-    /// `code` or `link`; absent means `code` for sms, `link` for email.
-    var send: BodyProperty<String>
+    var clientID, clientSecret, connection, email, phoneNumber, send: BodyProperty<String>
     var authParams: JSONValue?
     var unknownProperty: String?
 }

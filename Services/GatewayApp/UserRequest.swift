@@ -12,11 +12,7 @@ struct UserRequest: DecodableBody {
         case verifyEmail = "verify_email"
     }
 
-    var connection: BodyProperty<String>
-    var email: BodyProperty<String>
-    var phoneNumber: BodyProperty<String>
-    var emailVerified: BodyProperty<Bool>
-    var phoneVerified: BodyProperty<Bool>
-    var verifyEmail: BodyProperty<Bool>
+    var connection, email, phoneNumber: BodyProperty<String>
+    var emailVerified, phoneVerified, verifyEmail: BodyProperty<Bool>
     var unknownProperty: String?
 }

@@ -28,29 +28,23 @@ struct TokenController {
     func token(_ request: Request, context: PasswordlessRequestContext) async throws -> TokenAnswer {
         let body = try await request.decode(as: TokenRequest.self, context: context)
         // The grant decides which properties are known, so it is checked first.
-        guard let grant = try body.grantType.value else { throw Self.invalidRequest("Missing required parameter: grant_type") }
+        let grant = try Self.required(body.grantType, "grant_type")
         guard grant == Self.otpGrant else {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(APIError.echo(grant))")
         }
         try body.rejectUnknown()
-        let caller = try await authenticator.authenticate(
-            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .otp
-        ).mapError(Self.refusal).get()
-        let (tenant, client) = (caller.tenant, caller.client)
-        guard let realm = try body.realm.value else { throw Self.invalidRequest("Missing required parameter: realm") }
-        guard let username = try body.username.value else { throw Self.invalidRequest("Missing required parameter: username") }
-        guard let otp = try body.otp.value else { throw Self.invalidRequest("Missing required parameter: otp") }
+        let caller = try await authenticate(request, clientID: body.clientID, clientSecret: body.clientSecret, grant: .otp)
+        let tenant = caller.tenant
+        let realm = try Self.required(body.realm, "realm")
+        let username = try Self.required(body.username, "username")
+        let otp = try Self.required(body.otp, "otp")
         guard let connection = try await directory.connection(tenantID: tenant.id, name: realm) else {
             throw Self.invalidRequest("Unknown realm: \(APIError.echo(realm))")
         }
         let api = try await resourceServer(tenant: tenant, audience: try body.audience.value)
-        let refusal = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
-        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let userID = try await verify(otp: otp, recipient: recipient, connection: connection, context: context, refusal: refusal)
-        let issued = try await issuer.issue(
-            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient, scope: try body.scope.value,
-            api: api)
-        recorder.record(userID: userID)
+        let issued = try await redeem(
+            otp, username: username, connection: connection, caller: caller, scope: body.scope, api: api, context: context,
+            refusal: { APIError(status: 403, error: "invalid_grant", description: $0) })
         return .otp(issued)
     }
 
@@ -60,23 +54,17 @@ struct TokenController {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "grant_type must be password")
         }
         try body.rejectUnknown()
-        let caller = try await authenticator.authenticate(
-            request, clientID: try body.clientID.value, clientSecret: try body.clientSecret.value, grant: .password
-        ).mapError(Self.refusal).get()
-        let (tenant, client) = (caller.tenant, caller.client)
-        guard let name = try body.connection.value else { throw Self.invalidRequest("Missing required parameter: connection") }
-        guard let username = try body.username.value else { throw Self.invalidRequest("Missing required parameter: username") }
-        guard let password = try body.password.value else { throw Self.invalidRequest("Missing required parameter: password") }
+        let caller = try await authenticate(request, clientID: body.clientID, clientSecret: body.clientSecret, grant: .password)
+        let tenant = caller.tenant
+        let name = try Self.required(body.connection, "connection")
+        let username = try Self.required(body.username, "username")
+        let password = try Self.required(body.password, "password")
         guard let connection = try await directory.connection(tenantID: tenant.id, name: name) else {
             throw APIError(status: 400, error: "invalid_connection", description: "Connection does not exist")
         }
-        let refusal = { (description: String) in APIError(status: 401, error: "invalid_user_password", description: description) }
-        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let userID = try await verify(otp: password, recipient: recipient, connection: connection, context: context, refusal: refusal)
-        let issued = try await issuer.issue(
-            tenant: tenant, client: client, connection: connection, userID: userID, recipient: recipient,
-            scope: try body.scope.value ?? "openid", api: nil)
-        recorder.record(userID: userID)
+        let issued = try await redeem(
+            password, username: username, connection: connection, caller: caller, scope: body.scope, defaultScope: "openid", api: nil,
+            context: context, refusal: { APIError(status: 401, error: "invalid_user_password", description: $0) })
         return .resourceOwner(issued)
     }
 
@@ -97,6 +85,37 @@ struct TokenController {
         case .grantNotAllowed(let grant):
             APIError(status: 403, error: "unauthorized_client", description: "Grant type '\(grant.oauthName)' not allowed for the client.")
         }
+    }
+
+    /// The calling client, authenticated as its type requires and allowed `grant`, or the token
+    /// routes' refusal (401 `invalid_client`, 403 `unauthorized_client`, 400 for malformed credentials).
+    func authenticate(
+        _ request: Request, clientID: BodyProperty<String>, clientSecret: BodyProperty<String>, grant: Client.GrantType
+    ) async throws -> ClientAuthenticator.Authenticated {
+        try await authenticator.authenticate(request, clientID: try clientID.value, clientSecret: try clientSecret.value, grant: grant)
+            .mapError(Self.refusal).get()
+    }
+
+    /// A property the grant needs, or 400 `invalid_request` naming it.
+    static func required(_ property: BodyProperty<String>, _ name: String) throws -> String {
+        guard let value = try property.value else { throw invalidRequest("Missing required parameter: \(name)") }
+        return value
+    }
+
+    /// Both grants' last steps: the recipient the username names, the code checked (and spent),
+    /// the tokens issued and the login recorded. The scope is read only after the code checks,
+    /// as Auth0 does; every refusal is `refusal(description)` in the route's own error.
+    func redeem(
+        _ code: String, username: String, connection: Connection, caller: ClientAuthenticator.Authenticated, scope: BodyProperty<String>,
+        defaultScope: String? = nil, api: ResourceServer?, context: PasswordlessRequestContext, refusal: (String) -> APIError
+    ) async throws -> TokenIssuer.Issued {
+        let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
+        let userID = try await verify(otp: code, recipient: recipient, connection: connection, context: context, refusal: refusal)
+        let issued = try await issuer.issue(
+            tenant: caller.tenant, client: caller.client, connection: connection, userID: userID, recipient: recipient,
+            scope: try scope.value ?? defaultScope, api: api)
+        recorder.record(userID: userID)
+        return issued
     }
 
     /// The tenant's API named by `audience` (none without one); 403 `access_denied` "Service not

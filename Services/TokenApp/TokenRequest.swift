@@ -4,6 +4,10 @@ import HTTPService
 ///
 /// The grant type is read first: it decides which properties are known, so the route checks
 /// it before ``DecodableBody/rejectUnknown()``.
+///
+/// - `otp`: the one-time code.
+/// - `realm`: the connection's name.
+/// - `nonce`: accepted as Auth0's SDKs send it; the OTP grant's id_token carries no nonce.
 struct TokenRequest: DecodableBody {
     enum CodingKeys: String, CodingKey {
         case grantType = "grant_type"
@@ -12,17 +16,6 @@ struct TokenRequest: DecodableBody {
         case username, otp, realm, scope, audience, nonce
     }
 
-    var grantType: BodyProperty<String>
-    var clientID: BodyProperty<String>
-    var clientSecret: BodyProperty<String>
-    var username: BodyProperty<String>
-    /// The one-time code.
-    var otp: BodyProperty<String>
-    /// The connection's name.
-    var realm: BodyProperty<String>
-    var scope: BodyProperty<String>
-    var audience: BodyProperty<String>
-    /// Accepted as Auth0's SDKs send it; the OTP grant's id_token carries no nonce.
-    var nonce: BodyProperty<String>
+    var grantType, clientID, clientSecret, username, otp, realm, scope, audience, nonce: BodyProperty<String>
     var unknownProperty: String?
 }
