@@ -16,7 +16,12 @@ struct TokenSignerTests {
         let published = NIOLockedValueBox<[String]>([])
 
         func rotate(_ algorithm: Client.SigningAlgorithm) throws -> String {
-            let key = try SigningKeyFactory.make(algorithm)
+            try install(SigningKeyFactory.make(algorithm))
+        }
+
+        /// Makes `key` current, as a rotation does, without the time it takes to generate one.
+        func install(_ key: GeneratedSigningKey) -> String {
+            let algorithm = Client.SigningAlgorithm(rawValue: key.algorithm)!
             current.withLockedValue { $0[algorithm] = key }
             published.withLockedValue { $0.insert(key.publicJWK, at: 0) }
             return key.kid
@@ -46,15 +51,17 @@ struct TokenSignerTests {
     func rotatedKeysBecomeCurrentAndIssuedTokensStillVerify(_ algorithm: Client.SigningAlgorithm) async throws {
         let store = KeyStore()
         let tenant = UUID()
-        let firstKid = try store.rotate(algorithm)
-        let signer = TokenSigner(refreshInterval: .milliseconds(200)) { store.load($0) }
+        // Both keys are made first: generating an RSA key can take longer than the interval.
+        let (first, second) = (try SigningKeyFactory.make(algorithm), try SigningKeyFactory.make(algorithm))
+        let firstKid = store.install(first)
+        let signer = TokenSigner(refreshInterval: .milliseconds(500)) { store.load($0) }
         let before = try await signer.sign(Self.claims(), algorithm: algorithm, tenant: tenant)
         #expect(try Self.kid(before) == firstKid)
 
-        let secondKid = try store.rotate(algorithm)
+        let secondKid = store.install(second)
         // Within the refresh interval the cached key still signs; after it, the new one does.
         #expect(try Self.kid(try await signer.sign(Self.claims(), algorithm: algorithm, tenant: tenant)) == firstKid)
-        try await Task.sleep(for: .milliseconds(250))
+        try await Task.sleep(for: .milliseconds(600))
         let after = try await signer.sign(Self.claims(), algorithm: algorithm, tenant: tenant)
         #expect(try Self.kid(after) == secondKid, "new tokens are not signed with the new key")
 
