@@ -17,7 +17,9 @@ public struct OutboxProvider: DeliveryProvider {
             "id": message.jobID, "recipient": message.recipient, "subject": message.subject, "body": message.body,
             "sent_at": ISO8601DateFormatter().string(from: Date()),
         ]
-        guard var line = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard var line = try? encoder.encode(record) else {
             throw .permanent(reason: "cannot encode the message")
         }
         line.append(0x0A)

@@ -19,7 +19,9 @@ public struct WebhookProvider: DeliveryProvider {
         if let secret = secrets.webhookSecret { headers.append(("Authorization", "Bearer \(secret)")) }
         var payload = ["recipient": message.recipient, "body": message.body]
         if let from = settings.from { payload["sender"] = from }
-        let body = (try? JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys])) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let body = (try? encoder.encode(payload)) ?? Data()
         let response: IncomingHTTPResponse
         do {
             response = try await transport.perform(OutgoingHTTPRequest(url: url, headers: headers, body: Array(body)))
