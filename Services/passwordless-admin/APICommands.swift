@@ -40,8 +40,7 @@ struct APICommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an API; its identifier is the audience clients ask for.")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Option(help: "The audience, e.g. https://api.example.com (matched exactly).") var identifier: String
         @OptionGroup var settings: Settings
         @Flag(help: "Print one JSON object.") var json = false
@@ -54,7 +53,7 @@ struct APICommand: AsyncParsableCommand {
 
         func run() async throws {
             let (identifier, settings) = (self.identifier, self.settings)
-            let (api, name) = try await store.withTenant(tenant) { client, tenant in
+            let (api, name) = try await target.withTenant { client, tenant in
                 let api = ResourceServer(
                     id: UUID(), tenantID: tenant.id, identifier: identifier, scopes: settings.scopeList,
                     tokenLifetime: settings.tokenLifetime ?? ResourceServer.defaultTokenLifetime)
@@ -71,12 +70,11 @@ struct APICommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a tenant's APIs.")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Flag(help: "Print a JSON array.") var json = false
 
         func run() async throws {
-            let (apis, name) = try await store.withTenant(tenant) { client, tenant in
+            let (apis, name) = try await target.withTenant { client, tenant in
                 (try await ResourceServerRepository(client: client, logger: .admin).list(tenantID: tenant.id), tenant.name)
             }
             Output.printList(
@@ -86,13 +84,12 @@ struct APICommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one API.")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Argument(help: "The API's identifier.") var identifier: String
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
-            let (api, name) = try await APICommand.load(identifier, tenant: tenant, store: store)
+            let (api, name) = try await APICommand.load(identifier, in: target)
             Output.print(APICommand.fields(api, tenant: name), json: json)
         }
     }
@@ -100,15 +97,14 @@ struct APICommand: AsyncParsableCommand {
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change an API's scopes or token lifetime; flags not given stay as they are.")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Argument(help: "The API's identifier.") var identifier: String
         @OptionGroup var settings: Settings
         @Flag(help: "Print one JSON object.") var json = false
 
         func run() async throws {
             let (identifier, settings) = (self.identifier, self.settings)
-            let (api, name) = try await store.withTenant(tenant) { client, tenant in
+            let (api, name) = try await target.withTenant { client, tenant in
                 let repository = ResourceServerRepository(client: client, logger: .admin)
                 guard var api = try await repository.find(tenantID: tenant.id, identifier: identifier) else {
                     throw ValidationError("tenant \(tenant.name) has no API \(identifier)")
@@ -125,21 +121,20 @@ struct APICommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete an API: access tokens for it are no longer issued (caches: 10 s).")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Argument(help: "The API's identifier.") var identifier: String
 
         func run() async throws {
-            let (api, _) = try await APICommand.load(identifier, tenant: tenant, store: store)
-            _ = try await store.withPostgres { client in
+            let (api, _) = try await APICommand.load(identifier, in: target)
+            _ = try await target.store.withPostgres { client in
                 try await ResourceServerRepository(client: client, logger: .admin).delete(id: api.id)
             }
             print("deleted \(api.identifier)")
         }
     }
 
-    static func load(_ identifier: String, tenant reference: String, store: StoreOptions) async throws -> (ResourceServer, String) {
-        try await store.withTenant(reference) { client, tenant in
+    static func load(_ identifier: String, in target: TenantOptions) async throws -> (ResourceServer, String) {
+        try await target.withTenant { client, tenant in
             guard
                 let api = try await ResourceServerRepository(client: client, logger: .admin).find(
                     tenantID: tenant.id, identifier: identifier)

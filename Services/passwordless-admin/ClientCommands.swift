@@ -126,8 +126,7 @@ struct ClientCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register an application. A confidential client's secret is printed once, here.")
 
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @OptionGroup var settings: Settings
         @Flag(help: "Same as --type confidential.") var secret = false
         @Flag(help: "Print one JSON object.") var json = false
@@ -140,14 +139,14 @@ struct ClientCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let masterKey = try store.masterKey()
+            let masterKey = try target.store.masterKey()
             let (hasher, box) = (CredentialHasher(masterKey: masterKey), SecretBox(masterKey: masterKey, purpose: .secretsAtRest))
             var application = Client(
                 clientID: Client.generateID(), tenantID: UUID(), name: "", signingAlgorithm: .rs256, secretDigest: nil, sealedSecret: nil,
                 kind: secret ? .confidential : .public)
             let clientSecret = try settings.apply(to: &application, hasher: hasher, box: box)
             let created = application
-            let tenantName = try await store.withTenant(tenant) { client, tenant in
+            let tenantName = try await target.withTenant { client, tenant in
                 var application = created
                 application.tenantID = tenant.id
                 try await ClientRepository(client: client, logger: .admin).insert(application)
@@ -169,12 +168,11 @@ struct ClientCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a tenant's applications (never their secrets).")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Flag(help: "Print a JSON array.") var json = false
 
         func run() async throws {
-            let (clients, name) = try await store.withTenant(tenant) { client, tenant in
+            let (clients, name) = try await target.withTenant { client, tenant in
                 (try await ClientRepository(client: client, logger: .admin).list(tenantID: tenant.id), tenant.name)
             }
             Output.printList(

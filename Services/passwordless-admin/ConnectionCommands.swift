@@ -12,8 +12,7 @@ struct ConnectionCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an SMS or email connection on the twilio, smtp, webhook or outbox provider.")
 
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Option(help: "sms or email.") var strategy: String
         @Option(help: "twilio, smtp, webhook or outbox.") var provider: String
         @Option(help: "The name clients send as connection/realm (default: the strategy).") var name: String?
@@ -141,7 +140,7 @@ struct ConnectionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let masterKey = try store.masterKey()
+            let masterKey = try target.store.masterKey()
             let strategy = Connection.Strategy(rawValue: self.strategy)!
             let provider = Connection.Provider(rawValue: self.provider)!
             let settings = ProviderSettings(
@@ -160,7 +159,7 @@ struct ConnectionCommand: AsyncParsableCommand {
                     .seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)
             }
             let created = connection
-            try await store.withTenant(tenant) { client, tenant in
+            try await target.withTenant { client, tenant in
                 var connection = created
                 connection.tenantID = tenant.id
                 try await ConnectionRepository(client: client, logger: .admin).insert(connection)

@@ -59,8 +59,7 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: """
                 Make a new key current for its algorithm; the previous one stays in the JWKS for 7 days so issued tokens still verify.
                 """)
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Option(help: "RS256 (the default; also signs access tokens) or ES256.") var algorithm: String = "RS256"
         @Flag(help: "Print one JSON object.") var json = false
 
@@ -71,9 +70,9 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let box = SecretBox(masterKey: try store.masterKey(), purpose: .secretsAtRest)
+            let box = SecretBox(masterKey: try target.store.masterKey(), purpose: .secretsAtRest)
             let algorithm = Client.SigningAlgorithm(rawValue: algorithm.uppercased())!
-            let (kid, name) = try await store.withTenant(tenant) { client, tenant in
+            let (kid, name) = try await target.withTenant { client, tenant in
                 (try await KeysCommand.rotate(tenant: tenant, client: client, box: box, algorithm: algorithm), tenant.name)
             }
             Output.print(["kid": kid, "tenant": name, "algorithm": algorithm.rawValue], json: json)

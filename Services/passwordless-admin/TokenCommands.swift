@@ -12,8 +12,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a scoped management token for one tenant (printed once).")
-        @OptionGroup var store: StoreOptions
-        @Option(help: "Tenant name or domain.") var tenant: String
+        @OptionGroup var target: TenantOptions
         @Option(help: "Comma-separated scopes: create:users, read:users.") var scopes: String
         @Flag(help: "Print one JSON object.") var json = false
 
@@ -27,10 +26,10 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let hasher = CredentialHasher(masterKey: try store.masterKey())
+            let hasher = CredentialHasher(masterKey: try target.store.masterKey())
             let token = CredentialHasher.generate(bytes: 32)
             let scopes = scopeList
-            let (id, name) = try await store.withTenant(tenant) { client, tenant in
+            let (id, name) = try await target.withTenant { client, tenant in
                 let record = ManagementToken(id: UUID(), tenantID: tenant.id, scopes: scopes)
                 try await ManagementTokenRepository(client: client, logger: .admin).insert(record, digest: hasher.digest(token))
                 return (record.id, tenant.name)
