@@ -165,5 +165,3 @@ struct DeadCommand: AsyncParsableCommand {
         }
     }
 }
-
-extension DeadLetters.RequeueOutcome: Hashable {}

@@ -19,7 +19,7 @@ public struct DeadLetters: Sendable {
     }
 
     /// What a requeue did with one dead letter.
-    public enum RequeueOutcome: Sendable, Equatable {
+    public enum RequeueOutcome: Sendable, Hashable {
         case requeued
         /// The code expired: re-sending it would deliver a dead code. The entry stays.
         case expired

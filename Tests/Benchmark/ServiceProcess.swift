@@ -15,7 +15,7 @@ final class ServiceProcess: @unchecked Sendable {
         process.executableURL = binDirectory.appendingPathComponent(name)
         process.environment = environment.merging(["PORT": "\(port)"]) { $1 }
         let log = logDirectory.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         handle.seekToEndOfFile()
         process.standardOutput = handle

@@ -27,7 +27,7 @@ struct ServiceProcessTests {
     }
 
     func migrate(_ database: TemporaryDatabase) async throws {
-        try await database.withClient { client in try await Migrator(client: client, logger: .quiet).migrate() }
+        _ = try await database.withClient { client in try await Migrator(client: client, logger: .quiet).migrate() }
     }
 
     @Test func readinessFollowsRedisWithoutARestart() async throws {

@@ -10,7 +10,7 @@ import Testing
 struct DispatcherRouterTests {
     @Test func healthReadinessAndMetricsAnswer() async throws {
         try await InProcessFixture.with { fixture in
-            let app = try await Dispatcher.buildApplication(
+            let app = try Dispatcher.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await app.test(.router) { client in
                 #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)

@@ -11,7 +11,7 @@ import Testing
 struct GatewayRouterTests {
     static func withGateway(_ body: @Sendable @escaping (InProcessFixture, any TestClientProtocol) async throws -> Void) async throws {
         try await InProcessFixture.with { fixture in
-            let app = try await Gateway.buildApplication(
+            let app = try Gateway.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await app.test(.router) { client in try await body(fixture, client) }
         }

@@ -19,7 +19,7 @@ struct TokenRouterTests {
         phone: String = "+14255550123", _ body: @Sendable @escaping (InProcessFixture, any TestClientProtocol, String) async throws -> Void
     ) async throws {
         try await InProcessFixture.with { fixture in
-            let gateway = try await Gateway.buildApplication(
+            let gateway = try Gateway.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await gateway.test(.router) { client in
                 let started = try await RouterTest.post(
@@ -27,7 +27,7 @@ struct TokenRouterTests {
                 #expect(started.status == .ok)
             }
             let code = try #require(try await fixture.queuedCode(for: phone))
-            let token = try await TokenService.buildApplication(
+            let token = try TokenService.buildApplication(
                 configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
             try await token.test(.router) { client in try await body(fixture, client, code) }
         }
@@ -154,7 +154,7 @@ struct TokenRouterTests {
             /// Sends a code through the gateway and exchanges it on a token service built now, as a
             /// token service that (re)loaded the tenant's keys at that moment would.
             func login(_ phone: String) async throws -> (idToken: String, jwks: String) {
-                let gateway = try await Gateway.buildApplication(
+                let gateway = try Gateway.buildApplication(
                     configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
                 try await gateway.test(.router) { client in
                     let started = try await RouterTest.post(
@@ -162,7 +162,7 @@ struct TokenRouterTests {
                     #expect(started.status == .ok)
                 }
                 let code = try #require(try await fixture.queuedCode(for: phone))
-                let token = try await TokenService.buildApplication(
+                let token = try TokenService.buildApplication(
                     configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
                 return try await token.test(.router) { client in
                     var body = Self.exchange(fixture, code: code)

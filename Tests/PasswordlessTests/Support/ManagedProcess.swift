@@ -10,7 +10,7 @@ final class ManagedProcess: @unchecked Sendable {
     init(_ executable: URL, arguments: [String] = [], environment: [String: String]? = nil, name: String? = nil) throws {
         self.name = name ?? executable.lastPathComponent
         outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(self.name)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         let handle = try FileHandle(forWritingTo: outputFile)
         process.executableURL = executable
         process.arguments = arguments

@@ -150,7 +150,7 @@ final class PasswordlessStack: @unchecked Sendable {
         for (_, service) in services where service.process.isRunning {
             service.process.signal(SIGTERM)
         }
-        for (_, service) in services { _ = service.process.process.waitUntilExit() }
+        for (_, service) in services { service.process.process.waitUntilExit() }
         for message in smsMessages() { if let code = Self.code(in: message.Body) { rememberSecret(code) } }
         for mail in mails() { if let code = Self.code(in: MailParts(mail.data).decodedBody) { rememberSecret(code) } }
         let logs = serviceLogs

@@ -39,6 +39,7 @@ struct TemporaryDatabase {
         var description: String
     }
 
+    @discardableResult
     private static func described<T>(_ statement: String, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
