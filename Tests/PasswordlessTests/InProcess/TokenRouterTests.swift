@@ -13,23 +13,36 @@ import TokenApp
 struct TokenRouterTests {
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
+    /// Sends a code to `phone` through a gateway built in this process, and returns it as the
+    /// dispatcher would read it from the queue.
+    static func sendCode(_ fixture: InProcessFixture, to phone: String) async throws -> String {
+        let gateway = try Gateway.buildApplication(
+            configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
+        try await gateway.test(.router) { client in
+            let started = try await RouterTest.post(
+                client, "/passwordless/start", ["client_id": fixture.publicClient, "connection": "sms", "phone_number": phone])
+            #expect(started.status == .ok)
+        }
+        return try #require(try await fixture.queuedCode(for: phone))
+    }
+
+    /// Runs `body` on a token service built now, with its test client.
+    static func withTokenService<T: Sendable>(
+        _ fixture: InProcessFixture, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let token = try TokenService.buildApplication(
+            configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
+        return try await token.test(.router) { client in try await body(client) }
+    }
+
     /// Runs `body` with the token service's test client, after the gateway sent a code to
     /// `phone` (returned with it).
     static func withToken(
         phone: String = "+14255550123", _ body: @Sendable @escaping (InProcessFixture, any TestClientProtocol, String) async throws -> Void
     ) async throws {
         try await InProcessFixture.with { fixture in
-            let gateway = try Gateway.buildApplication(
-                configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
-            try await gateway.test(.router) { client in
-                let started = try await RouterTest.post(
-                    client, "/passwordless/start", ["client_id": fixture.publicClient, "connection": "sms", "phone_number": phone])
-                #expect(started.status == .ok)
-            }
-            let code = try #require(try await fixture.queuedCode(for: phone))
-            let token = try TokenService.buildApplication(
-                configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
-            try await token.test(.router) { client in try await body(fixture, client, code) }
+            let code = try await sendCode(fixture, to: phone)
+            try await withTokenService(fixture) { client in try await body(fixture, client, code) }
         }
     }
 
@@ -154,17 +167,8 @@ struct TokenRouterTests {
             /// Sends a code through the gateway and exchanges it on a token service built now, as a
             /// token service that (re)loaded the tenant's keys at that moment would.
             func login(_ phone: String) async throws -> (idToken: String, jwks: String) {
-                let gateway = try Gateway.buildApplication(
-                    configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
-                try await gateway.test(.router) { client in
-                    let started = try await RouterTest.post(
-                        client, "/passwordless/start", ["client_id": fixture.publicClient, "connection": "sms", "phone_number": phone])
-                    #expect(started.status == .ok)
-                }
-                let code = try #require(try await fixture.queuedCode(for: phone))
-                let token = try TokenService.buildApplication(
-                    configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
-                return try await token.test(.router) { client in
+                let code = try await Self.sendCode(fixture, to: phone)
+                return try await Self.withTokenService(fixture) { client in
                     var body = Self.exchange(fixture, code: code)
                     body["username"] = phone
                     let reply = try await RouterTest.post(client, "/oauth/token", body)
