@@ -4,7 +4,7 @@ import PasswordlessCore
 
 extension LoginStarter.Refusal {
     /// Auth0's answer for the refusal.
-    public var apiError: APIError {
+    var apiError: APIError {
         switch self {
         case .rateLimited(_, let retryAfter):
             APIError(

@@ -45,8 +45,12 @@ struct InProcessFixture: Sendable {
             } catch let error as PSQLError {
                 throw TemporaryDatabase.Failed(description: "seeding \(database.name): \(String(reflecting: error))")
             }
-            defer { Task { try? await fixture.removeJobs() } }
-            try await body(fixture)
+            do {
+                try await body(fixture)
+            } catch {
+                try? await fixture.removeJobs()
+                throw error
+            }
             try await fixture.removeJobs()
         }
     }
