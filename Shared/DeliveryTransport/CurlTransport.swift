@@ -22,7 +22,6 @@ public final class CurlTransport: Service, Sendable, CustomStringConvertible {
     private let startTimeout: Duration
     private let gate = StartGate()
     /// Finished by ``shutdown()``, so that a `run()` outside a service group returns then too.
-    private let stopped = AsyncStream.makeStream(of: Void.self)
     /// The most response bytes buffered from one provider answer.
     public static let maximumResponseBytes = 1 << 20
 
@@ -51,19 +50,13 @@ public final class CurlTransport: Service, Sendable, CustomStringConvertible {
             try? await threads.shutdownGracefully()
             return
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await gracefulShutdown() }
-            group.addTask { [stopped] in for await _ in stopped.stream {} }
-            await group.next()
-            group.cancelAll()
-        }
+        await gate.waitUntilStopped()
         await shutdown()
     }
 
     /// Waits for transfers in progress, then frees the threads and handles. Idempotent.
     public func shutdown() async {
         let previous = gate.close()
-        stopped.continuation.finish()
         if previous == .running { try? await threads.shutdownGracefully() }
         handles.withLockedValue { $0.removeAll() }
     }

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import ServiceLifecycle
 
 /// Whether a long-lived client's `run()` has started its work, for calls that arrive before.
 ///
@@ -20,6 +21,8 @@ public final class StartGate: Sendable {
     }
 
     private let state = NIOLockedValueBox(State.notStarted)
+    /// Finished by ``close()``, so a running `run()` notices an explicit shutdown.
+    private let closed = AsyncStream.makeStream(of: Void.self)
 
     public init() {}
 
@@ -48,9 +51,22 @@ public final class StartGate: Sendable {
     /// Closes the gate for good; returns the state it was in.
     @discardableResult
     public func close() -> State {
-        state.withLockedValue { state in
+        let previous = state.withLockedValue { state in
             defer { state = .closed }
             return state
+        }
+        closed.continuation.finish()
+        return previous
+    }
+
+    /// The body of a client's `run()` once its work has started: returns when graceful shutdown
+    /// begins, the task is cancelled, or the gate is closed (an explicit `shutdown()`).
+    public func waitUntilStopped() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await gracefulShutdown() }
+            group.addTask { [closed] in for await _ in closed.stream {} }
+            await group.next()
+            group.cancelAll()
         }
     }
 

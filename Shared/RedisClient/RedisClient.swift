@@ -36,7 +36,6 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
     private let logger: Logger
     private let gate = StartGate()
     /// Finished by ``shutdown()``, so that a `run()` outside a service group returns then too.
-    private let stopped = AsyncStream.makeStream(of: Void.self)
 
     public init(configuration: RedisConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -66,12 +65,7 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
             try? await threads.shutdownGracefully()
             return
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await gracefulShutdown() }
-            group.addTask { [stopped] in for await _ in stopped.stream {} }
-            await group.next()
-            group.cancelAll()
-        }
+        await gate.waitUntilStopped()
         await shutdown()
     }
 
@@ -81,7 +75,6 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
     public func shutdown() async {
         let previous = gate.close()
         for request in queue.close() { request.finish(.failure(.clientClosed)) }
-        stopped.continuation.finish()
         if previous == .running { try? await threads.shutdownGracefully() }
     }
 
