@@ -16,6 +16,9 @@ public struct SendJob: Codable, Sendable, Equatable {
     public var recipient: String
     /// The code, sealed (base64).
     public var sealedCode: String
+    /// The sign-in link (`send: "link"`), sealed like the code because it carries it; nil for a
+    /// code alone. Jobs queued before links existed decode with none.
+    public var sealedLink: String?
     /// When the code stops working, in milliseconds since 1970: a job is never sent after that.
     public var codeExpiresAt: Int64
     public var createdAt: Int64
@@ -24,7 +27,8 @@ public struct SendJob: Codable, Sendable, Equatable {
 
     public init(
         id: String = UUID().uuidString.lowercased(), tenantID: UUID, connectionID: UUID, clientID: String, applicationName: String,
-        recipient: String, sealedCode: String, codeExpiresAt: Int64, createdAt: Int64, attempts: Int = 0, language: String? = nil
+        recipient: String, sealedCode: String, sealedLink: String? = nil, codeExpiresAt: Int64, createdAt: Int64, attempts: Int = 0,
+        language: String? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -33,6 +37,7 @@ public struct SendJob: Codable, Sendable, Equatable {
         self.applicationName = applicationName
         self.recipient = recipient
         self.sealedCode = sealedCode
+        self.sealedLink = sealedLink
         self.codeExpiresAt = codeExpiresAt
         self.createdAt = createdAt
         self.attempts = attempts
@@ -42,23 +47,34 @@ public struct SendJob: Codable, Sendable, Equatable {
     /// The sealing context: a sealed code opens only inside its own job.
     public static func sealingContext(jobID: String) -> String { "job:\(jobID)" }
 
-    /// A job for `code`, sealed.
+    /// The link's sealing context: a sealed link opens only inside its own job, and never as a code.
+    public static func linkSealingContext(jobID: String) -> String { "job-link:\(jobID)" }
+
+    /// A job for `code` (and, for `send: "link"`, the sign-in `link`), sealed.
     public static func make(
-        code: String, box: SecretBox, tenantID: UUID, connectionID: UUID, clientID: String, applicationName: String, recipient: String,
-        expiresAt: Date, language: String? = nil, now: Date = Date()
+        code: String, link: String? = nil, box: SecretBox, tenantID: UUID, connectionID: UUID, clientID: String, applicationName: String,
+        recipient: String, expiresAt: Date, language: String? = nil, now: Date = Date()
     ) -> SendJob {
         let id = UUID().uuidString.lowercased()
         let sealed = Data(box.seal(code, context: sealingContext(jobID: id))).base64EncodedString()
+        let sealedLink = link.map { Data(box.seal($0, context: linkSealingContext(jobID: id))).base64EncodedString() }
         return SendJob(
             id: id, tenantID: tenantID, connectionID: connectionID, clientID: clientID, applicationName: applicationName,
-            recipient: recipient,
-            sealedCode: sealed, codeExpiresAt: expiresAt.millisecondsSince1970, createdAt: now.millisecondsSince1970, language: language)
+            recipient: recipient, sealedCode: sealed, sealedLink: sealedLink, codeExpiresAt: expiresAt.millisecondsSince1970,
+            createdAt: now.millisecondsSince1970, language: language)
     }
 
     /// The code, opened.
     public func code(box: SecretBox) throws -> String {
         guard let sealed = Data(base64Encoded: sealedCode) else { throw SecretBoxError.malformed }
         return try box.openString(Array(sealed), context: Self.sealingContext(jobID: id))
+    }
+
+    /// The sign-in link, opened; nil when the job sends a code alone.
+    public func link(box: SecretBox) throws -> String? {
+        guard let sealedLink else { return nil }
+        guard let sealed = Data(base64Encoded: sealedLink) else { throw SecretBoxError.malformed }
+        return try box.openString(Array(sealed), context: Self.linkSealingContext(jobID: id))
     }
 
     public func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
