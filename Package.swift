@@ -354,6 +354,7 @@ let package = Package(
         .testTarget(
             name: "PasswordlessTests",
             dependencies: [
+                "Delivery",
                 "DeliveryTransport",
                 "DispatcherApp",
                 "GatewayApp",

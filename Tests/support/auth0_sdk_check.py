@@ -58,7 +58,8 @@ def email_code(address):
             record = json.loads(line)
             if address in record["rcpt_tos"]:
                 message = email.message_from_string(record["data"])
-                body = message.get_payload(decode=True).decode()
+                text = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+                body = text.get_payload(decode=True).decode()
                 return re.search(r"\b(\d{6})\b", body).group(1)
         return None
     return wait_for(read, f"email to {address}")
