@@ -355,6 +355,7 @@ let package = Package(
         .testTarget(
             name: "PasswordlessTests",
             dependencies: [
+                "Delivery",
                 "DeliveryTransport",
                 "DispatcherApp",
                 "GatewayApp",

@@ -62,9 +62,11 @@ struct JobDeliverer: Sendable {
             attempt.provider = connection.provider.rawValue
             attempt.metadata["provider"] = "\(attempt.provider)"
             let credentials = try connection.sealedCredentials.map { try openCredentials($0, of: connection) }
-            let message = RenderedMessage.render(
-                jobID: job.id, code: try job.code(box: jobSeal), recipient: job.recipient, applicationName: job.applicationName,
-                connection: connection)
+            // The link carries the code: like the code, it is never logged, and no error here
+            // describes it.
+            let message = try RenderedMessage.render(
+                jobID: job.id, code: try job.code(box: jobSeal), link: try job.link(box: jobSeal), recipient: job.recipient,
+                applicationName: job.applicationName, connection: connection)
             attempt.providerMessageID = try await provider.deliver(
                 message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
         } catch let error as DeliveryError {

@@ -32,7 +32,12 @@ struct ConnectionCommand: AsyncParsableCommand {
         @Option(name: .customLong("outbox-file"), help: "File the outbox provider appends messages to (local development).") var outboxFile:
             String?
 
-        @Option(help: "Message text; @@password@@ (or {{code}}) is replaced by the code.") var template: String?
+        @Option(help: "Message text; @@password@@ (or {{code}}) is replaced by the code, @@link@@ (or {{link}}) by the sign-in link.")
+        var template: String?
+        @Option(
+            name: .customLong("html-template"),
+            help: "Email: the HTML part, with the same placeholders (values are HTML-escaped); default: the text template as HTML.")
+        var htmlTemplate: String?
         @Option(help: "Email subject.") var subject: String?
         @Option(name: .customLong("code-length")) var codeLength: Int = OneTimeCode.defaultLength
         @Option(name: .customLong("code-ttl"), help: "Seconds a code stays valid (default 600).") var codeTTL: Int = 600
@@ -95,9 +100,12 @@ struct ConnectionCommand: AsyncParsableCommand {
             }
             guard OneTimeCode.lengths.contains(codeLength) else { throw ValidationError("--code-length must be 4 to 10") }
             guard (1...86400).contains(codeTTL) else { throw ValidationError("--code-ttl must be 1 to 86400 seconds") }
-            if let template, !template.contains("@@password@@"), !template.contains("{{code}}") {
-                throw ValidationError("--template must contain @@password@@ (or {{code}}) where the code goes")
+            for (flag, text) in [("--template", template), ("--html-template", htmlTemplate)] {
+                if let text, !text.contains("@@password@@"), !text.contains("{{code}}") {
+                    throw ValidationError("\(flag) must contain @@password@@ (or {{code}}) where the code goes")
+                }
             }
+            if htmlTemplate != nil, strategy != .email { throw ValidationError("--html-template is for email connections") }
             if let name, name.range(of: "^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$", options: .regularExpression) == nil {
                 throw ValidationError("--name must be letters, digits, - and _")
             }
@@ -154,6 +162,7 @@ struct ConnectionCommand: AsyncParsableCommand {
                 sealedCredentials: nil, template: template, subject: subject, codeLength: codeLength, codeTTLSeconds: codeTTL,
                 disableSignup: disableSignup)
             connection.limits = try limits()
+            connection.htmlTemplate = htmlTemplate
             if secrets != ProviderSecrets() {
                 connection.sealedCredentials = SecretBox(masterKey: masterKey, purpose: .secretsAtRest)
                     .seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)

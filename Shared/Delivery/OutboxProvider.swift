@@ -3,7 +3,8 @@ import NIOConcurrencyHelpers
 import PasswordlessCore
 
 /// For local development: appends each message as one JSON line to the connection's file,
-/// `{"id","connection","recipient","subject","body","sent_at"}`, where a newcomer finds the code.
+/// `{"id","recipient","subject","body","html","sent_at"}` (`html` for email only), where a
+/// newcomer finds the code and the sign-in link.
 public struct OutboxProvider: DeliveryProvider {
     private static let lock = NIOLock()
 
@@ -13,10 +14,11 @@ public struct OutboxProvider: DeliveryProvider {
         _ message: RenderedMessage, settings: ProviderSettings, secrets: ProviderSecrets
     ) async throws(DeliveryError) -> String? {
         guard let path = settings.outboxFile else { throw .permanent(reason: "the connection has no outbox file") }
-        let record: [String: String] = [
+        var record: [String: String] = [
             "id": message.jobID, "recipient": message.recipient, "subject": message.subject, "body": message.body,
             "sent_at": ISO8601DateFormatter().string(from: Date()),
         ]
+        record["html"] = message.html
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var line = try? encoder.encode(record) else {

@@ -3,7 +3,8 @@ import Foundation
 import PasswordlessCore
 
 /// Email over SMTP through libcurl: STARTTLS when the server offers it (or required, per
-/// connection), AUTH when the connection has credentials.
+/// connection), AUTH when the connection has credentials. The message is `multipart/alternative`
+/// (text and HTML) when it has an HTML part (see ``MIMEMessage``).
 public struct SMTPProvider: DeliveryProvider {
     let transport: CurlTransport
 
@@ -18,7 +19,8 @@ public struct SMTPProvider: DeliveryProvider {
             throw .permanent(reason: "the connection has no SMTP URL or sender")
         }
         guard let recipient = EmailAddress(message.recipient) else { throw .permanent(reason: "invalid recipient address") }
-        let text = MIMEMessage.build(from: from, to: recipient, subject: message.subject, body: message.body, messageID: message.jobID)
+        let text = MIMEMessage.build(
+            from: from, to: recipient, subject: message.subject, body: message.body, html: message.html, messageID: message.jobID)
         let server = SMTPServer(
             url: url, username: settings.smtpUser, password: secrets.smtpPassword,
             tls: settings.smtpRequireTLS == true ? .required : .opportunistic)

@@ -4,6 +4,7 @@ import PasswordlessCore
 
 /// Auth0's custom SMS gateway: `POST` JSON `{"recipient","body","sender"}` to the connection's
 /// URL, with `Authorization: Bearer <secret>` when one is set and the job id in `Idempotency-Key`.
+/// Email adds `"html"`, the HTML part (`body` is then the text part).
 public struct WebhookProvider: DeliveryProvider {
     let transport: CurlTransport
 
@@ -19,6 +20,7 @@ public struct WebhookProvider: DeliveryProvider {
         if let secret = secrets.webhookSecret { headers.append(("Authorization", "Bearer \(secret)")) }
         var payload = ["recipient": message.recipient, "body": message.body]
         if let from = settings.from { payload["sender"] = from }
+        payload["html"] = message.html
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let body = (try? encoder.encode(payload)) ?? Data()

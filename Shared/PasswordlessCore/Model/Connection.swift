@@ -19,8 +19,12 @@ public struct Connection: Sendable, Equatable {
     public var settings: ProviderSettings
     /// ``ProviderSecrets`` as JSON, sealed under the secrets-at-rest key.
     public var sealedCredentials: [UInt8]?
-    /// The message, with `@@password@@` (or `{{code}}`) for the code; a default when nil.
+    /// The message, with `@@password@@` (or `{{code}}`) for the code; a default when nil. For
+    /// email it is the text part.
     public var template: String?
+    /// The HTML part of an email, with the same placeholders as ``template`` (values are
+    /// HTML-escaped); when nil, ``template`` turned into HTML, or the default email.
+    public var htmlTemplate: String?
     /// The email subject; a default when nil.
     public var subject: String?
     public var codeLength: Int

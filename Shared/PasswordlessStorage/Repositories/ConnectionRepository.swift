@@ -15,11 +15,11 @@ public struct ConnectionRepository: PostgresRepository {
         try await client.query(
             """
             INSERT INTO connections (id, tenant_id, name, strategy, provider, settings, credentials_sealed, template, subject,
-                                     code_length, code_ttl_seconds, disable_signup, limits)
+                                     code_length, code_ttl_seconds, disable_signup, limits, html_template)
             VALUES (\(connection.id), \(connection.tenantID), \(connection.name), \(connection.strategy.rawValue),
                     \(connection.provider.rawValue), \(settings)::jsonb, \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
                     \(connection.template), \(connection.subject), \(connection.codeLength), \(connection.codeTTLSeconds),
-                    \(connection.disableSignup), \(limits)::jsonb)
+                    \(connection.disableSignup), \(limits)::jsonb, \(connection.htmlTemplate))
             """, logger: logger)
     }
 
@@ -33,15 +33,15 @@ public struct ConnectionRepository: PostgresRepository {
 
     static let columns = """
         SELECT id, tenant_id, name, strategy, provider, settings::text, credentials_sealed, template, subject,
-               code_length, code_ttl_seconds, disable_signup, limits::text FROM connections
+               code_length, code_ttl_seconds, disable_signup, limits::text, html_template FROM connections
         """
 
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Connection] {
         var connections: [Connection] = []
         for try await row in sequence {
-            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits) =
+            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits, html) =
                 try row.decode(
-                    (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String).self)
+                    (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String, String?).self)
             var connection =
                 Connection(
                     id: id, tenantID: tenant, name: name, strategy: Connection.Strategy(rawValue: strategy) ?? .sms,
@@ -50,6 +50,7 @@ public struct ConnectionRepository: PostgresRepository {
                     sealedCredentials: sealed.map { Array(buffer: $0) }, template: template, subject: subject, codeLength: length,
                     codeTTLSeconds: ttl, disableSignup: disableSignup)
             connection.limits = try JSONDecoder().decode(ConnectionLimits.self, from: Data(limits.utf8))
+            connection.htmlTemplate = html
             connections.append(connection)
         }
         return connections

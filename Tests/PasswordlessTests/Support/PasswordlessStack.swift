@@ -308,10 +308,13 @@ final class PasswordlessStack: @unchecked Sendable {
     }
 }
 
-/// The parts of a raw RFC 5322 message the tests look at.
+/// The parts of a raw RFC 5322 message the tests look at; a multipart message's parts are
+/// parsed too.
 struct MailParts {
     var headers: [String: String] = [:]
     var rawBody = ""
+    /// The body parts of a `multipart/*` message, in order; empty for a one-part message.
+    var parts: [MailParts] = []
 
     init(_ raw: String) {
         let normalised = raw.replacingOccurrences(of: "\r\n", with: "\n")
@@ -327,10 +330,58 @@ struct MailParts {
             }
         }
         rawBody = sections.dropFirst().joined(separator: "\n\n")
+        if mediaType.hasPrefix("multipart/"), let boundary {
+            var current: [Substring]?
+            for line in rawBody.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line == "--\(boundary)" || line == "--\(boundary)--" {
+                    if let current { parts.append(MailParts(current.joined(separator: "\n"))) }
+                    current = line == "--\(boundary)" ? [] : nil
+                } else {
+                    current?.append(line)
+                }
+            }
+        }
     }
 
+    /// The content type without its parameters, lower case (`text/plain` when absent).
+    var mediaType: String {
+        (headers["content-type"]?.split(separator: ";").first.map(String.init) ?? "text/plain").trimmingCharacters(in: .whitespaces)
+            .lowercased()
+    }
+
+    /// The `boundary` parameter of the content type.
+    var boundary: String? {
+        guard let type = headers["content-type"], let match = type.range(of: #"boundary="?[^";]+"#, options: .regularExpression) else {
+            return nil
+        }
+        return String(type[match].dropFirst("boundary=".count).drop { $0 == "\"" })
+    }
+
+    /// The body as text: for a multipart message, its text/plain part's.
     var decodedBody: String {
+        if !parts.isEmpty { return part("text/plain")?.decodedBody ?? "" }
         guard headers["content-transfer-encoding"]?.lowercased() == "base64" else { return rawBody }
         return Data(base64Encoded: rawBody.replacingOccurrences(of: "\n", with: "")).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
+
+    /// The first part (this message itself when it has no parts) of the given media type.
+    func part(_ mediaType: String) -> MailParts? {
+        parts.isEmpty ? (self.mediaType == mediaType ? self : nil) : parts.first { $0.mediaType == mediaType }
+    }
+
+    /// The subject, its RFC 2047 base64 words decoded.
+    var decodedSubject: String? {
+        headers["subject"].map { subject in
+            subject.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { word in
+                    guard word.hasPrefix("=?UTF-8?B?"), word.hasSuffix("?="),
+                        let data = Data(base64Encoded: String(word.dropFirst(10).dropLast(2)))
+                    else { return word }
+                    return String(decoding: data, as: UTF8.self)
+                }.joined()
+        }
+    }
+
+    /// The decoded `text/html` part, if there is one.
+    var html: String? { part("text/html")?.decodedBody }
 }
