@@ -25,7 +25,7 @@ public enum Gateway: PasswordlessService {
 
         StartController(
             directory: directory, starter: starter, authenticator: ClientAuthenticator(directory: directory, hasher: hasher),
-            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies)
+            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), publicBaseURL: configuration.publicBaseURL
         ).addRoutes(to: router)
         ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
             .addRoutes(to: router)

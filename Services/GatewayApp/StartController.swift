@@ -13,6 +13,8 @@ struct StartController {
     let starter: LoginStarter
     let authenticator: ClientAuthenticator
     let clientAddress: ClientAddress
+    /// `PUBLIC_BASE_URL`: where sign-in links point; nil means `https://<tenant domain>`.
+    let publicBaseURL: String?
 
     /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
     /// ``CodeRequestOutcome``. Served on the metrics port only: `not_sent` tells who exists.
@@ -36,15 +38,25 @@ struct StartController {
         let connection = try await directory.connection(named: try body.connection.value, tenant: tenant)
         let recipient = try Recipient.parse(
             strategy: connection.strategy, phoneNumber: try body.phoneNumber.value, email: try body.email.value)
+        let authParams = try AuthParams.parameters(body.authParams)
+        var link: SignInLink?
         switch try body.send.value ?? (connection.strategy == .email ? "link" : "code") {
         case "code":
             guard client.allows(.otp) else { throw Self.refusal(.grantNotAllowed(.otp)) }
         case "link":
-            throw APIError.badRequest("Magic links are not available yet: send \"send\": \"code\" to receive a code.")
+            guard connection.strategy == .email else {
+                throw APIError.badRequest("Links are sent by email only: send \"code\" on an sms connection.")
+            }
+            let authorization = try AuthParams.authorizationRequest(authParams, client: client)
+            if let audience = authorization.audience, try await directory.api(tenantID: tenant.id, audience: audience) == nil {
+                throw APIError(status: 403, error: "access_denied", description: "Service not found: \(APIError.echo(audience))")
+            }
+            link = SignInLink(
+                base: publicBaseURL ?? "https://\(tenant.domain)", clientID: client.clientID, connection: connection.name,
+                email: recipient.normalized, request: authorization)
         default:
             throw APIError.badRequest("The property send must be \"code\" or \"link\".")
         }
-        try AuthParams.validate(body.authParams)
 
         let language = request.headers[HTTPField.Name("x-request-language")!]
         let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)
@@ -52,7 +64,7 @@ struct StartController {
         do {
             started = try await starter.start(
                 tenant: tenant, connection: connection, recipient: recipient, clientID: client.clientID, applicationName: client.name,
-                language: language, clientIP: clientIP)
+                language: language, clientIP: clientIP, link: link)
         } catch let refusal as LoginStarter.Refusal {
             Self.codesRequested(connection.strategy, outcome: refusal.outcome)
             throw refusal.apiError
@@ -65,7 +77,7 @@ struct StartController {
             "code requested",
             metadata: [
                 "tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")",
-                "new_user": "\(started.created)",
+                "new_user": "\(started.created)", "send": "\(link == nil ? "code" : "link")",
             ])
         switch connection.strategy {
         case .email: return .email(userID: started.user.id, email: recipient.normalized)

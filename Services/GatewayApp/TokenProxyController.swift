@@ -5,8 +5,9 @@ import Hummingbird
 import Logging
 import PasswordlessCore
 
-/// Forwards the token service's routes (`/oauth/*`, `/.well-known/*`, `/userinfo`) so that a
-/// client needs one base URL. `Host` travels along, so the token service resolves the same
+/// Forwards the token service's routes (`/oauth/*`, `/.well-known/*`, `/userinfo`, and the
+/// sign-in link's `/passwordless/verify_redirect` and `/passwordless/verify`) so that a client
+/// needs one base URL. `Host` travels along, so the token service resolves the same
 /// tenant; production ingress may route these paths to the token service directly instead.
 struct TokenProxyController {
     let tokenServiceURL: String
@@ -16,15 +17,20 @@ struct TokenProxyController {
     static let forwardedRequestHeaders: [HTTPField.Name] = [
         .contentType, .authorization, .accept, .origin, HTTPField.Name("X-Request-Id")!, HTTPField.Name("auth0-forwarded-for")!,
     ]
-    static let forwardedResponseHeaders: [String] = ["content-type", "cache-control", "retry-after", "www-authenticate", "pragma"]
+    /// Response headers that travel back, including the link pages' redirect and security headers.
+    static let forwardedResponseHeaders: [String] = [
+        "content-type", "cache-control", "retry-after", "www-authenticate", "pragma", "location", "content-security-policy",
+        "x-frame-options", "referrer-policy", "x-content-type-options", "allow",
+    ]
 
     func addRoutes(to router: Router<PasswordlessRequestContext>) {
-        for path in ["/oauth/token", "/oauth/ro"] {
+        for path in ["/oauth/token", "/oauth/ro", "/passwordless/verify", "/passwordless/verify_redirect"] {
             router.post(RouterPath(path)) { request, context in try await forward(request, context: context) }
         }
-        for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration", "/userinfo"] {
+        for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration", "/userinfo", "/passwordless/verify_redirect"] {
             router.get(RouterPath(path)) { request, context in try await forward(request, context: context) }
         }
+        router.head("/passwordless/verify_redirect") { request, context in try await forward(request, context: context) }
     }
 
     func forward(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {

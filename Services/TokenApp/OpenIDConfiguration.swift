@@ -8,13 +8,17 @@ struct OpenIDConfiguration: ResponseEncodable {
     var jwksURI: String
     var tokenEndpoint: String
     var userinfoEndpoint: String
-    var grantTypesSupported = ["http://auth0.com/oauth/grant-type/passwordless/otp", "password"]
-    var responseTypesSupported = ["token", "id_token", "token id_token"]
+    var grantTypesSupported = ["http://auth0.com/oauth/grant-type/passwordless/otp", "authorization_code", "implicit", "password"]
+    var responseTypesSupported = ["code", "token", "id_token", "id_token token"]
+    var responseModesSupported = ["query", "fragment"]
+    var codeChallengeMethodsSupported = ["S256"]
     var subjectTypesSupported = ["public"]
     var idTokenSigningAlgValuesSupported = ["RS256", "ES256", "HS256"]
-    var tokenEndpointAuthMethodsSupported = ["client_secret_post", "none"]
+    var tokenEndpointAuthMethodsSupported = ["client_secret_post", "client_secret_basic", "none"]
     var scopesSupported = ["openid", "profile", "email", "phone"]
-    var claimsSupported = ["aud", "exp", "iat", "iss", "sub", "email", "email_verified", "phone_number", "phone_number_verified", "name"]
+    var claimsSupported = [
+        "aud", "exp", "iat", "iss", "sub", "email", "email_verified", "phone_number", "phone_number_verified", "name", "nonce", "at_hash",
+    ]
 
     enum CodingKeys: String, CodingKey {
         case issuer
@@ -23,6 +27,8 @@ struct OpenIDConfiguration: ResponseEncodable {
         case userinfoEndpoint = "userinfo_endpoint"
         case grantTypesSupported = "grant_types_supported"
         case responseTypesSupported = "response_types_supported"
+        case responseModesSupported = "response_modes_supported"
+        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
         case subjectTypesSupported = "subject_types_supported"
         case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"

@@ -7,16 +7,19 @@ import LoginCodes
 import Metrics
 import PasswordlessCore
 import TenantDirectory
+import Tokens
 
-/// `POST /oauth/token` (Auth0's passwordless OTP grant) and `POST /oauth/ro` (the seed's legacy
-/// resource-owner call). Both check the code with one atomic Redis script, then issue tokens;
-/// the login is written to PostgreSQL afterwards, off the request's path.
+/// `POST /oauth/token` (Auth0's passwordless OTP grant, and the authorization-code grant that
+/// finishes a sign-in link) and `POST /oauth/ro` (the seed's legacy resource-owner call). Codes
+/// are checked with one atomic Redis script, then tokens issued; the login is written to
+/// PostgreSQL afterwards, off the request's path.
 struct TokenController {
     let directory: Directory
     let codes: CodeStore
     let issuer: TokenIssuer
     let authenticator: ClientAuthenticator
     let recorder: LoginRecorder
+    let authorizationCodes: AuthorizationCodeStore
 
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
@@ -29,10 +32,11 @@ struct TokenController {
         let body = try await request.decode(as: TokenRequest.self, context: context)
         // The grant decides which properties are known, so it is checked first.
         let grant = try Self.required(body.grantType, "grant_type")
-        guard grant == Self.otpGrant else {
+        guard grant == Self.otpGrant || grant == Client.GrantType.authorizationCode.oauthName else {
             throw APIError(status: 400, error: "unsupported_grant_type", description: "Unsupported grant type: \(APIError.echo(grant))")
         }
         try body.rejectUnknown()
+        if grant != Self.otpGrant { return try await exchange(body, request: request, context: context) }
         let caller = try await authenticate(request, clientID: body.clientID, clientSecret: body.clientSecret, grant: .otp)
         let tenant = caller.tenant
         let realm = try Self.required(body.realm, "realm")
@@ -102,6 +106,38 @@ struct TokenController {
         return value
     }
 
+    /// The authorization-code grant (RFC 6749 §4.1.3): the code a sign-in link produced, for the
+    /// client it was issued to, with the same `redirect_uri` and, when the link carried a PKCE
+    /// challenge, the verifier that answers it. Public clients always have one (the link
+    /// required it); confidential clients authenticate. The code is spent by the first try, and
+    /// every mismatch is 403 `invalid_grant`.
+    func exchange(_ body: TokenRequest, request: Request, context: PasswordlessRequestContext) async throws -> TokenAnswer {
+        let caller = try await authenticate(request, clientID: body.clientID, clientSecret: body.clientSecret, grant: .authorizationCode)
+        let code = try Self.required(body.code, "code")
+        let redirectURI = try body.redirectURI.value
+        let verifier = try body.codeVerifier.value
+        let invalid = { (description: String) in APIError(status: 403, error: "invalid_grant", description: description) }
+        guard let grant = try await authorizationCodes.redeem(code), grant.tenantID == caller.tenant.id,
+            grant.clientID == caller.client.clientID
+        else {
+            throw invalid("Invalid authorization code")
+        }
+        guard redirectURI == grant.redirectURI else { throw invalid("The redirect_uri does not match the one the code was issued for.") }
+        guard grant.accepts(verifier: verifier) else { throw invalid("Failed to verify code verifier") }
+        guard let connection = try await directory.connection(id: grant.connectionID),
+            let recipient = Recipient(grant.recipient, strategy: connection.strategy)
+        else {
+            throw invalid("Invalid authorization code")
+        }
+        let api = try await resourceServer(tenant: caller.tenant, audience: grant.audience)
+        let issued = try await issuer.issue(
+            tenant: caller.tenant, client: caller.client, connection: connection, userID: grant.userID, recipient: recipient,
+            scope: grant.scope, api: api, nonce: grant.nonce)
+        recorder.record(userID: grant.userID)
+        context.logger.info("authorization code exchanged", metadata: ["connection": "\(connection.name)"])
+        return .otp(issued)
+    }
+
     /// Both grants' last steps: the recipient the username names, the code checked (and spent),
     /// the tokens issued and the login recorded. The scope is read only after the code checks,
     /// as Auth0 does; every refusal is `refusal(description)` in the route's own error.
@@ -110,7 +146,7 @@ struct TokenController {
         defaultScope: String? = nil, api: ResourceServer?, context: PasswordlessRequestContext, refusal: (String) -> APIError
     ) async throws -> TokenIssuer.Issued {
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let userID = try await verify(otp: code, recipient: recipient, connection: connection, context: context, refusal: refusal)
+        let userID = try await verify(otp: code, recipient: recipient, connection: connection, context: context, refusal: refusal).userID
         let issued = try await issuer.issue(
             tenant: caller.tenant, client: caller.client, connection: connection, userID: userID, recipient: recipient,
             scope: try scope.value ?? defaultScope, api: api)
@@ -144,18 +180,18 @@ struct TokenController {
         connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
     }
 
-    /// Checks the code and returns the user id it was issued to; every failure becomes
-    /// `refusal(description)` with Auth0's wording.
+    /// Checks the code and returns the user id it was issued to and the client that asked for it
+    /// (spending the code unless `consume` is false); every failure becomes `refusal(description)`
+    /// with Auth0's wording.
     func verify(
-        otp: String, recipient: Recipient, connection: Connection, context: PasswordlessRequestContext, refusal: (String) -> APIError
+        otp: String, recipient: Recipient, connection: Connection, context: PasswordlessRequestContext, consume: Bool = true,
+        refusal: (String) -> APIError
     )
-        async throws -> String
+        async throws -> (userID: String, clientID: String)
     {
-        let outcome = try await codes.verify(code: otp, connection: connection.id, recipient: recipient, limits: connection.limits)
-        context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
-        Self.verifications[outcome.label]?.increment()
+        let outcome = try await check(otp, recipient: recipient, connection: connection, consume: consume, context: context)
         switch outcome {
-        case .verified(let userID) where !userID.isEmpty: return userID
+        case .verified(let userID, let clientID) where !userID.isEmpty: return (userID, clientID)
         case .verified, .wrong, .missing: throw refusal(Self.wrongCode(connection))
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
@@ -164,6 +200,17 @@ struct TokenController {
                 status: 429, error: "too_many_requests", description: "Too many failed attempts for this user. Please try again later.",
                 retryAfter: retryAfter)
         }
+    }
+
+    /// One code check, logged and counted: every route that checks a code comes through here.
+    func check(
+        _ code: String, recipient: Recipient, connection: Connection, consume: Bool, context: PasswordlessRequestContext
+    ) async throws -> CodeStore.Outcome {
+        let outcome = try await codes.verify(
+            code: code, connection: connection.id, recipient: recipient, limits: connection.limits, consume: consume)
+        context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
+        Self.verifications[outcome.label]?.increment()
+        return outcome
     }
 
     /// `passwordless_verifications_total{outcome}`, made once per outcome.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LoginCodes
 import Metrics
@@ -50,8 +51,11 @@ struct TokenIssuer {
         return Plan(scopes: scopes, scope: scopes.joined(separator: " "), api: api, claims: claims)
     }
 
+    /// `nonce` goes into the id_token as the link asked; `hashAccessToken` adds `at_hash`, for
+    /// an id_token that travels with its access token in a redirect's fragment.
     func issue(
-        tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: Recipient, scope: String?, api: ResourceServer?
+        tenant: Tenant, client: Client, connection: Connection, userID: String, recipient: Recipient, scope: String?, api: ResourceServer?,
+        nonce: String? = nil, hashAccessToken: Bool = false
     )
         async throws -> Issued
     {
@@ -62,7 +66,6 @@ struct TokenIssuer {
         let claims = plan.claims
         let record = claims.merging(["sub": subject]) { $1 }
 
-        let idToken = try await signIDToken(plan, tenant: tenant, client: client, subject: subject, now: now)
         let accessToken: String
         if let api = plan.api {
             var audiences = [api.identifier]
@@ -75,12 +78,17 @@ struct TokenIssuer {
         } else {
             accessToken = CredentialHasher.generate(bytes: 32)  // opaque
         }
+        let idToken = try await signIDToken(
+            plan, tenant: tenant, client: client, subject: subject, now: now, nonce: nonce,
+            atHash: hashAccessToken ? Self.atHash(accessToken) : nil)
         try await accessTokens.remember(accessToken, claims: record, tenantID: tenant.id, lifetimeSeconds: lifetime)
         return Issued(idToken: idToken, accessToken: accessToken, scope: plan.scope, expiresIn: lifetime)
     }
 
     /// The id_token, when the scope asks for `openid`.
-    private func signIDToken(_ plan: Plan, tenant: Tenant, client: Client, subject: String, now: Date) async throws -> String? {
+    private func signIDToken(
+        _ plan: Plan, tenant: Tenant, client: Client, subject: String, now: Date, nonce: String?, atHash: String?
+    ) async throws -> String? {
         let claims = plan.claims
         var idToken: String?
         if plan.scopes.contains("openid") {
@@ -90,7 +98,7 @@ struct TokenIssuer {
                 issuer: tenant.issuer, subject: subject, audience: client.clientID, issuedAt: now,
                 expiresAt: now.addingTimeInterval(Double(Self.idTokenLifetime)), email: claims["email"],
                 emailVerified: claims["email"] == nil ? nil : true, phoneNumber: claims["phone_number"],
-                phoneNumberVerified: claims["phone_number"] == nil ? nil : true, name: claims["name"])
+                phoneNumberVerified: claims["phone_number"] == nil ? nil : true, name: claims["name"], nonce: nonce, atHash: atHash)
             switch client.signingAlgorithm {
             case .rs256, .es256:
                 idToken = try await signer.sign(payload, algorithm: client.signingAlgorithm, tenant: tenant.id)
@@ -102,6 +110,11 @@ struct TokenIssuer {
         }
 
         return idToken
+    }
+
+    /// base64url of the left half of the token's SHA-256: every algorithm we sign with hashes with SHA-256.
+    static func atHash(_ accessToken: String) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Data(accessToken.utf8))).prefix(16))
     }
 
     /// `passwordless_token_signing_duration_seconds{alg}`, made once per algorithm.

@@ -10,8 +10,8 @@ import ServiceSettings
 import TenantDirectory
 import Tokens
 
-/// The token service: the shared stores and probes, the code exchange, JWKS, discovery
-/// and userinfo, and the background writer of logins.
+/// The token service: the shared stores and probes, the code exchange, the sign-in link's
+/// pages, JWKS, discovery and userinfo, and the background writer of logins.
 public enum TokenService: PasswordlessService {
     public static let kind = ServiceKind.token
 
@@ -37,10 +37,11 @@ public enum TokenService: PasswordlessService {
         let issuer = TokenIssuer(signer: signer, accessTokens: accessTokens, secrets: secrets)
 
         let authenticator = ClientAuthenticator(directory: directory, hasher: CredentialHasher(masterKey: configuration.masterKey))
-        TokenController(
+        let tokens = TokenController(
             directory: directory, codes: CodeStore(redis: dependencies.redis, masterKey: configuration.masterKey), issuer: issuer,
-            authenticator: authenticator, recorder: recorder
-        ).addRoutes(to: router)
+            authenticator: authenticator, recorder: recorder, authorizationCodes: AuthorizationCodeStore(redis: dependencies.redis))
+        tokens.addRoutes(to: router)
+        LinkController(tokens: tokens).addRoutes(to: router)
         DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)
         return (router, [recorder])
     }

@@ -31,6 +31,8 @@ final class CurlHandle: @unchecked Sendable {
             _ = pcurl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
             _ = pcurl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
             _ = pcurl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
+            // A HEAD answer has no body: without NOBODY libcurl would wait for the one its length announces.
+            if request.method == "HEAD" { _ = pcurl_set_long(handle, CURLOPT_NOBODY, 1) }
             if request.method == "POST" || !request.body.isEmpty {
                 _ = pcurl_set_long(handle, CURLOPT_POST, 1)
                 _ = pcurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))

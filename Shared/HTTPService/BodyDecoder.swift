@@ -74,7 +74,7 @@ public struct BodyDecoder: RequestDecoder {
     /// wins, and a malformed `%` escape stays as it was sent. (Hummingbird's
     /// `URLEncodedFormDecoder` refuses repeats and bad escapes and reads `a[b]` as nesting, so
     /// it would change what these routes accept.)
-    static func form(_ text: String) -> [String: JSONValue] {
+    public static func form(_ text: String) -> [String: JSONValue] {
         var values: [String: JSONValue] = [:]
         for pair in text.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -69,7 +69,7 @@ public struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// The fixed parts of the CORS answers.
 enum CORSRules {
-    static let exactPaths: Set<String> = ["/passwordless/start", "/oauth/token", "/userinfo"]
+    static let exactPaths: Set<String> = ["/passwordless/start", "/passwordless/verify", "/oauth/token", "/userinfo"]
     static let allowHeaders = "Content-Type, Authorization, Auth0-Client"
     static let exposeHeaders = "Retry-After, WWW-Authenticate"
     /// Seconds a browser may cache a preflight's answer.

@@ -3,6 +3,12 @@
 /// (`authParams`).
 public indirect enum JSONValue: Sendable, Equatable {
     case string(String), number(Double), bool(Bool), object([String: JSONValue]), array([JSONValue]), null
+
+    /// The text of a string value; nil for any other value.
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
 }
 
 extension JSONValue: Decodable {

@@ -27,29 +27,33 @@ public struct CodeStore: Sendable {
     }
 
     /// Stores `code` for the recipient (replacing any earlier one, also one stored under a
-    /// pre-upgrade key) and enqueues `job`.
+    /// pre-upgrade key) and enqueues `job`. `clientID` is the client that asked: a sign-in link
+    /// is honoured only for that client.
     public func issue(
-        code: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?
+        code: String, connection: UUID, recipient: Recipient, userID: String, clientID: String, ttlSeconds: Int, job: SendJob?
     ) async throws(RedisError) {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
-        try await store(mac: mac, connection: connection, recipient: recipient, userID: userID, ttlSeconds: ttlSeconds, job: job)
+        try await store(
+            mac: mac, connection: connection, recipient: recipient, userID: userID, clientID: clientID, ttlSeconds: ttlSeconds, job: job)
     }
 
     /// Stores a code record that no code matches, for someone who does not exist (sign-ups
     /// disabled): wrong codes, the third try and expiry then answer exactly as for a real person,
     /// and the Redis work is the same as a real start's.
-    public func issueDecoy(connection: UUID, recipient: Recipient, ttlSeconds: Int) async throws(RedisError) {
+    public func issueDecoy(connection: UUID, recipient: Recipient, clientID: String, ttlSeconds: Int) async throws(RedisError) {
         let unmatchable = Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
-        try await store(mac: unmatchable, connection: connection, recipient: recipient, userID: "", ttlSeconds: ttlSeconds, job: nil)
+        try await store(
+            mac: unmatchable, connection: connection, recipient: recipient, userID: "", clientID: clientID, ttlSeconds: ttlSeconds, job: nil
+        )
     }
 
     private func store(
-        mac: String, connection: UUID, recipient: Recipient, userID: String, ttlSeconds: Int, job: SendJob?
+        mac: String, connection: UUID, recipient: Recipient, userID: String, clientID: String, ttlSeconds: Int, job: SendJob?
     ) async throws(RedisError) {
         let key = RedisKeys.code(connection: connection, tag: tagger.tag(connection: connection, recipient: recipient.normalized))
         let expiresAt = job?.codeExpiresAt ?? (Date().millisecondsSince1970 + Int64(ttlSeconds) * 1000)
         var commands = [
-            RedisCommand("HSET", key, "mac", mac, "exp", expiresAt, "attempts", 0, "user", userID),
+            RedisCommand("HSET", key, "mac", mac, "exp", expiresAt, "attempts", 0, "user", userID, "client", clientID),
             RedisCommand("PEXPIRE", key, Int64(ttlSeconds) * 1000 + Self.expiredGrace),
             RedisCommand("DEL", RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized)),
         ]
@@ -59,8 +63,9 @@ public struct CodeStore: Sendable {
 
     /// What a code check found.
     public enum Outcome: Sendable, Equatable {
-        /// The code was right; it is now used up.
-        case verified(userID: String)
+        /// The code was right; it is now used up (unless it was only checked). `clientID` is the
+        /// client that asked for it (empty for codes stored before clients were recorded).
+        case verified(userID: String, clientID: String)
         /// Wrong code; `remaining` tries are left on it.
         case wrong(remaining: Int)
         /// Wrong code, and that was the last try: the code is gone.
@@ -79,24 +84,30 @@ public struct CodeStore: Sendable {
     ///
     /// A recipient with no code under its tagged key gets a second check under the pre-upgrade
     /// key (``RedisKeys/Legacy``), so codes sent just before an upgrade still work.
-    public func verify(code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits) async throws(RedisError) -> Outcome {
+    ///
+    /// With `consume` false a right code stays usable (`/passwordless/verify`, which auth0.js
+    /// calls before it opens the link); wrong codes count exactly as when it is true.
+    public func verify(
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, consume: Bool = true
+    ) async throws(RedisError) -> Outcome {
         let tag = tagger.tag(connection: connection, recipient: recipient.normalized)
         let keys = [
             RedisKeys.code(connection: connection, tag: tag), RedisKeys.failures(connection: connection, tag: tag),
             RedisKeys.lockout(connection: connection, tag: tag),
         ]
-        let outcome = try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: keys)
+        let outcome = try await check(
+            code: code, connection: connection, recipient: recipient, limits: limits, consume: consume, keys: keys)
         guard outcome == .missing else { return outcome }
         let legacy = [
             RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized),
             RedisKeys.Legacy.failures(connection: connection, recipient: recipient.normalized),
             RedisKeys.Legacy.lockout(connection: connection, recipient: recipient.normalized),
         ]
-        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, keys: legacy)
+        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, consume: consume, keys: legacy)
     }
 
     private func check(
-        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, keys: [String]
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, consume: Bool, keys: [String]
     ) async throws(RedisError)
         -> Outcome
     {
@@ -105,10 +116,12 @@ public struct CodeStore: Sendable {
             Self.verifyScript, keys: keys,
             arguments: [
                 mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000,
+                consume ? 1 : 0,
             ])
         guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
         switch verdict {
-        case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
+        case "ok":
+            return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "", clientID: parts.count > 2 ? parts[2].string ?? "" : "")
         case "wrong": return .wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0))
         case "exhausted": return .exhausted
         case "expired": return .expired
@@ -121,7 +134,7 @@ public struct CodeStore: Sendable {
         """
         local locked = redis.call('PTTL', KEYS[3])
         if locked > 0 then return {'locked', locked} end
-        local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user')
+        local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user', 'client')
         if not h[1] then return {'missing'} end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -130,8 +143,8 @@ public struct CodeStore: Sendable {
             return {'expired'}
         end
         if h[1] == ARGV[1] then
-            redis.call('DEL', KEYS[1], KEYS[2])
-            return {'ok', h[4]}
+            if ARGV[6] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) else redis.call('DEL', KEYS[2]) end
+            return {'ok', h[4], h[5] or ''}
         end
         local failures = redis.call('INCR', KEYS[2])
         if failures == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4])) end

@@ -46,12 +46,13 @@ public struct LoginStarter: Sendable {
         case countryNotAllowed
     }
 
-    /// `signupAllowed` overrides the connection's setting (the management API registers users
-    /// whatever it says); `verified` marks a user it creates as verified (the management API's
-    /// `email_verified`/`phone_verified`).
+    /// `link` makes the message carry a sign-in link with the code in it (`send: "link"`), next
+    /// to the code. `signupAllowed` overrides the connection's setting (the management API
+    /// registers users whatever it says); `verified` marks a user it creates as verified (the
+    /// management API's `email_verified`/`phone_verified`).
     public func start(
         tenant: Tenant, connection: Connection, recipient: Recipient, clientID: String, applicationName: String, language: String?,
-        clientIP: String?, signupAllowed: Bool? = nil, verified: Bool = false
+        clientIP: String?, link: SignInLink? = nil, signupAllowed: Bool? = nil, verified: Bool = false
     ) async throws -> Started {
         try await checkLimits(tenant: tenant, connection: connection, recipient: recipient, clientIP: clientIP)
         let user: User
@@ -60,7 +61,8 @@ public struct LoginStarter: Sendable {
             guard let existing = try await users.find(tenantID: tenant.id, connectionID: connection.id, identifier: recipient.normalized)
             else {
                 return Started(
-                    user: try await decoy(tenant: tenant, connection: connection, recipient: recipient), created: false, jobID: nil)
+                    user: try await decoy(tenant: tenant, connection: connection, recipient: recipient, clientID: clientID), created: false,
+                    jobID: nil)
             }
             (user, created) = (existing, false)
         } else {
@@ -69,11 +71,12 @@ public struct LoginStarter: Sendable {
         }
         let code = OneTimeCode.generate(length: connection.codeLength)
         let job = SendJob.make(
-            code: code, box: jobSeal, tenantID: tenant.id, connectionID: connection.id, clientID: clientID,
+            code: code, link: link?.url(code: code), box: jobSeal, tenantID: tenant.id, connectionID: connection.id, clientID: clientID,
             applicationName: applicationName,
             recipient: recipient.normalized, expiresAt: Date().addingTimeInterval(Double(connection.codeTTLSeconds)), language: language)
         try await codes.issue(
-            code: code, connection: connection.id, recipient: recipient, userID: user.id, ttlSeconds: connection.codeTTLSeconds, job: job)
+            code: code, connection: connection.id, recipient: recipient, userID: user.id, clientID: clientID,
+            ttlSeconds: connection.codeTTLSeconds, job: job)
         return Started(user: user, created: created, jobID: job.id)
     }
 
@@ -118,8 +121,9 @@ public struct LoginStarter: Sendable {
     /// from a real one: a stable id of the same shape, and a code record that no code matches, so
     /// wrong codes, the third try and expiry answer as they would for a real person, and the
     /// Redis work (and so the timing) is a real start's less the queued job.
-    private func decoy(tenant: Tenant, connection: Connection, recipient: Recipient) async throws -> User {
-        try await codes.issueDecoy(connection: connection.id, recipient: recipient, ttlSeconds: connection.codeTTLSeconds)
+    private func decoy(tenant: Tenant, connection: Connection, recipient: Recipient, clientID: String) async throws -> User {
+        try await codes.issueDecoy(
+            connection: connection.id, recipient: recipient, clientID: clientID, ttlSeconds: connection.codeTTLSeconds)
         return User(
             id: tagger.decoyUserID(connection: connection.id, recipient: recipient.normalized), tenantID: tenant.id,
             connectionID: connection.id,

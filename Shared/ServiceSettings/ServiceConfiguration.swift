@@ -17,6 +17,9 @@ public struct ServiceConfiguration: Sendable {
     public var metricsPort: Int?
     /// Where the gateway forwards `/oauth/*`, `/.well-known/*` and `/userinfo`.
     public var tokenServiceURL: String
+    /// The base of the sign-in links the gateway emails (`PUBLIC_BASE_URL`); nil builds them on
+    /// `https://<tenant domain>`, as Auth0 does.
+    public var publicBaseURL: String?
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
     public var databasePoolSize: Int
@@ -65,6 +68,9 @@ public struct ServiceConfiguration: Sendable {
         if let defaultMetricsPort = kind.defaultMetricsPort {
             metricsPort = try settings.integer(.metricsPort, in: 1...65535, default: defaultMetricsPort)
             if metricsPort == port { throw ConfigurationError(Setting.metricsPort.environmentName, "must differ from PORT") }
+        }
+        if settings[.publicBaseURL] != nil {
+            publicBaseURL = try Self.httpURL(settings, .publicBaseURL, default: "")
         }
         previousMasterKeys = try Self.previousMasterKeys(settings)
         for entry in (settings[.trustedProxies] ?? "").split(separator: ",") {

@@ -14,6 +14,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(.port) var port: String?
     @Option(.metricsPort) var metricsPort: String?
     @Option(.tokenServiceURL) var tokenServiceURL: String?
+    @Option(.publicBaseURL) var publicBaseURL: String?
     @Option(.logLevel) var logLevel: String?
     @Option(.logFormat) var logFormat: String?
     @Option(.databasePoolSize) var databasePoolSize: String?
@@ -42,6 +43,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         case .port: port
         case .metricsPort: metricsPort
         case .tokenServiceURL: tokenServiceURL
+        case .publicBaseURL: publicBaseURL
         case .logLevel: logLevel
         case .logFormat: logFormat
         case .databasePoolSize: databasePoolSize

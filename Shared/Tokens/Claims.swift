@@ -14,11 +14,13 @@ public struct IDTokenClaims: JWTPayload, Equatable {
     public var phone_number_verified: Bool?
     public var name: String?
     public var nonce: String?
+    /// The access token's hash (OIDC Core §3.2.2.9), when the id_token travels with one in a fragment.
+    public var at_hash: String?
 
     public init(
         issuer: String, subject: String, audience: String, issuedAt: Date, expiresAt: Date, email: String? = nil,
         emailVerified: Bool? = nil,
-        phoneNumber: String? = nil, phoneNumberVerified: Bool? = nil, name: String? = nil, nonce: String? = nil
+        phoneNumber: String? = nil, phoneNumberVerified: Bool? = nil, name: String? = nil, nonce: String? = nil, atHash: String? = nil
     ) {
         iss = IssuerClaim(value: issuer)
         sub = SubjectClaim(value: subject)
@@ -31,6 +33,7 @@ public struct IDTokenClaims: JWTPayload, Equatable {
         phone_number_verified = phoneNumberVerified
         self.name = name
         self.nonce = nonce
+        at_hash = atHash
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {

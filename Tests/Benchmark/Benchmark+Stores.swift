@@ -49,7 +49,7 @@ extension Run {
                                 Insecure.MD5.hash(data: Data("seed\(index)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(24))
                             try await codes.issue(
                                 code: "424242", connection: connection, recipient: Recipient(Self.seededPhone(index), strategy: .sms)!,
-                                userID: userID, ttlSeconds: 3600, job: nil)
+                                userID: userID, clientID: "", ttlSeconds: 3600, job: nil)
                         }
                     }
                 }

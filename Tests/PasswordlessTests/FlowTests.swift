@@ -143,10 +143,11 @@ struct FlowTests {
             expectError(
                 try await start(["client_id": client, "connection": "sms", "phone_number": "+14155550100", "colour": "red"]), 400,
                 "bad.request")
-            expectError(try await start(["client_id": client, "connection": "email", "email": "ada@example.com"]), 400, "bad.request")
+            // Email without `send` is a link, and this client registered no callback to send it back to.
+            expectError(try await start(["client_id": client, "connection": "email", "email": "ada@example.com"]), 400, "bad.redirect_uri")
             expectError(
                 try await start(["client_id": client, "connection": "email", "email": "ada@example.com", "send": "link"]), 400,
-                "bad.request")
+                "bad.redirect_uri")
             expectError(
                 try await start(["client_id": client, "connection": "sms", "phone_number": "+14155550100", "authParams": "x"]), 400,
                 "bad.authParams")

@@ -23,7 +23,11 @@ struct InProcessFixture: Sendable {
     let tenant: Tenant
     /// The one page origin the public client lists.
     static let webOrigin = "https://app.example"
-    /// A public client with the default grants.
+    /// The public client's callback (`redirect_uri`).
+    static let callback = "https://app.example/callback"
+    /// The confidential client's callback.
+    static let backendCallback = "https://backend.example/auth/callback"
+    /// A public client with the default grants and `implicit`, calling back ``callback``.
     let publicClient: String
     /// A confidential client and its secret.
     let confidentialClient: (id: String, secret: String)
@@ -73,13 +77,13 @@ struct InProcessFixture: Sendable {
         try await clients.insert(
             Client(
                 clientID: publicID, tenantID: tenant.id, name: "Web", signingAlgorithm: .rs256, secretDigest: nil, sealedSecret: nil,
-                webOrigins: [Self.webOrigin]))
+                callbacks: [Self.callback], webOrigins: [Self.webOrigin], grantTypes: Client.GrantType.defaults + [.implicit]))
         let confidentialID = CredentialHasher.generate(bytes: 16)
         let secret = CredentialHasher.generate()
         try await clients.insert(
             Client(
                 clientID: confidentialID, tenantID: tenant.id, name: "Backend", signingAlgorithm: .rs256,
-                secretDigest: hasher.digest(secret), sealedSecret: nil, kind: .confidential))
+                secretDigest: hasher.digest(secret), sealedSecret: nil, kind: .confidential, callbacks: [Self.backendCallback]))
         let roID = CredentialHasher.generate(bytes: 16)
         try await clients.insert(
             Client(
@@ -130,13 +134,19 @@ struct InProcessFixture: Sendable {
 
     /// The code of the newest job queued for `recipient`, opened as the dispatcher would.
     func queuedCode(for recipient: String) async throws -> String? {
+        try await newestJob(for: recipient)?.code(box: SecretBox(masterKey: Self.masterKey, purpose: .jobSeal))
+    }
+
+    /// The sign-in link of the newest job queued for `recipient`, opened as the dispatcher would.
+    func queuedLink(for recipient: String) async throws -> String? {
+        try await newestJob(for: recipient)?.link(box: SecretBox(masterKey: Self.masterKey, purpose: .jobSeal))
+    }
+
+    private func newestJob(for recipient: String) async throws -> SendJob? {
         try await withRedis { redis in
             let raw = try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.pending, 0, -1)).array?.compactMap(\.bytes) ?? []
             let jobs = raw.compactMap { try? SendJob.decode($0) }
-            guard let job = jobs.first(where: { $0.recipient == recipient && [sms.id, email.id].contains($0.connectionID) }) else {
-                return nil
-            }
-            return try job.code(box: SecretBox(masterKey: Self.masterKey, purpose: .jobSeal))
+            return jobs.first(where: { $0.recipient == recipient && [sms.id, email.id].contains($0.connectionID) })
         }
     }
 

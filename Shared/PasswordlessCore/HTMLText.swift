@@ -1,0 +1,19 @@
+/// Text made safe for HTML: in element content and in quoted attribute values alike.
+public enum HTMLText {
+    /// `&`, `<`, `>`, `"` and `'` as character references; everything else as it is.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
