@@ -12,8 +12,10 @@ struct LinkParameters {
     /// The names the Continue form posts back.
     static let names = ["client_id", "connection", "email", "phone_number", "verification_code"] + AuthorizationRequest.parameterNames
 
+    /// Empty values are absent; a value with a NUL character (which no identifier has, and
+    /// PostgreSQL text cannot hold) is dropped, so the link reads as incomplete.
     init(_ values: [String: String]) {
-        self.values = values.filter { Self.names.contains($0.key) && !$0.value.isEmpty }
+        self.values = values.filter { Self.names.contains($0.key) && !$0.value.isEmpty && !$0.value.unicodeScalars.contains("\u{0}") }
     }
 
     var clientID: String? { values["client_id"] }

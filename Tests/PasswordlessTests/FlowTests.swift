@@ -89,6 +89,8 @@ struct FlowTests {
         try await PasswordlessStack.with { stack in
             let tenant = try await stack.makeTenant()
             let hs = try await stack.create(["client", "create", "--tenant", "acme", "--name", "backend", "--jwt-alg", "HS256"])
+            let callback = "http://127.0.0.1:9/callback"  // never opened: the script reads the redirect's Location
+            let spa = try await stack.create(["client", "create", "--tenant", "acme", "--name", "spa", "--callbacks", callback])
             let script = try ManagedProcess(
                 URL(fileURLWithPath: "/usr/bin/env"),
                 arguments: ["python3", Self.support("auth0_sdk_check.py")],
@@ -98,6 +100,7 @@ struct FlowTests {
                     "PL_ISSUER": "https://\(tenant.domain)/", "PL_CLIENT_ID": tenant.clientID,
                     "PL_HS_CLIENT_ID": hs["client_id"] as! String, "PL_HS_CLIENT_SECRET": hs["client_secret"] as! String,
                     "PL_TWILIO_LOG": stack.twilioLog.path, "PL_MAILBOX": stack.mailbox.path,
+                    "PL_LINK_CLIENT_ID": spa["client_id"] as! String, "PL_CALLBACK": callback,
                 ])
             let status = await script.waitForExit(within: .seconds(90))
             #expect(status == 0, "auth0-python checks failed:\n\(script.output)\n--- services ---\n\(stack.serviceLogs)")

@@ -349,6 +349,7 @@ struct MagicLinkRouterTests {
                         of: "redirect_uri=https%3A%2F%2Fapp.example", with: "redirect_uri=https%3A%2F%2Fevil.example"),
                     link.replacingOccurrences(of: "client_id=", with: "client_id=x"),
                     "/passwordless/verify_redirect",
+                    "/passwordless/verify_redirect?client_id=%00&connection=%00&email=%FF",
                 ]
                 for broken in tampered {
                     for reply in [try await client.execute(uri: broken, method: .get), try await Self.continue(client, broken)] {
