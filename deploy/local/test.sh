@@ -9,7 +9,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Python packages the tests need (pip requirement specs); installed only when missing.
-TEST_PIP_PACKAGES=(aiosmtpd auth0-python PyYAML schemathesis)
+TEST_PIP_PACKAGES=(aiosmtpd auth0-python PyYAML schemathesis selenium)
+# The browser tests (Tests/support/browser.py) drive Debian's Chromium through its chromedriver;
+# browsers cannot be downloaded at test time, so they come from apt with the rest.
+APT_PACKAGES+=(chromium chromium-driver)
 
 TEST_REDIS_PORT="${PASSWORDLESS_TEST_REDIS_PORT:-56380}"
 
