@@ -9,9 +9,8 @@ Scenarios: (a) public client with PKCE, (b) confidential client, (c) a single-pa
 starts and finishes the login from its own origin through CORS, (d) a scanner opening the link
 without and with JavaScript, (e) the link opened twice and a tampered link, (f) a wrong
 redirect_uri at start, replayed, foreign and mis-bound authorization codes, (g) the typed code
-after the link and the link after the typed code, (h) the implicit flow (`id_token token`),
-(i) auth0-python's `Passwordless.email(…, send="link", auth_params=…)` and
-`GetToken.authorization_code_pkce`, unchanged.
+after the link and the link after the typed code, (h) the implicit flow (`id_token token`).
+auth0-python's own link calls are checked by Tests/support/auth0_sdk_check.py.
 
 Environment:
   PL_GATEWAY                     the gateway's base URL (http://127.0.0.1:PORT); links must point at it
@@ -48,7 +47,6 @@ from browser import LocalServer, WaitTimeout, console_log, find_button, page_tex
 import jwt  # noqa: E402  (PyJWT, installed with auth0-python)
 
 GATEWAY = os.environ["PL_GATEWAY"].rstrip("/")
-GATEWAY_HOST = urllib.parse.urlsplit(GATEWAY).netloc
 ISSUER = os.environ["PL_ISSUER"]
 PUBLIC = os.environ["PL_PUBLIC_CLIENT_ID"]
 CONFIDENTIAL = os.environ["PL_CONFIDENTIAL_CLIENT_ID"]
@@ -146,7 +144,7 @@ def address(name):
 class Login:
     """One /passwordless/start with send=link, and what the email brought."""
 
-    def __init__(self, name, client_id, redirect_uri, response_type="code", secret=None, use_pkce=True, via_sdk=False):
+    def __init__(self, name, client_id, redirect_uri, response_type="code", secret=None, use_pkce=True):
         self.email = address(name)
         self.client_id, self.redirect_uri, self.response_type, self.secret = client_id, redirect_uri, response_type, secret
         self.state, self.nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
@@ -158,17 +156,8 @@ class Login:
         body = {"client_id": client_id, "connection": "email", "email": self.email, "send": "link", "authParams": self.auth_params}
         if secret:
             body["client_secret"] = secret
-        if via_sdk:
-            from auth0.authentication import Passwordless
-            try:
-                sdk = Passwordless(GATEWAY_HOST, client_id, protocol="http")
-                started = sdk.email(self.email, send="link", auth_params=self.auth_params)
-            except Exception as error:
-                raise Failure(f"[{name}] auth0-python's Passwordless.email(send='link') failed: {error!r}") from None
-            check(started.get("email") == self.email, f"[{name}] auth0-python's Passwordless.email(send='link') starts the login", started)
-        else:
-            reply = post_json("/passwordless/start", body)
-            check(reply.status == 200, f"[{name}] /passwordless/start with send=link answers 200", reply)
+        reply = post_json("/passwordless/start", body)
+        check(reply.status == 200, f"[{name}] /passwordless/start with send=link answers 200", reply)
         self.link, self.code = link_from_mail(self.email)
         self.check_link(name)
 
@@ -568,21 +557,6 @@ def scenario_implicit(driver, site):
           claims.get("at_hash"))
 
 
-def scenario_sdk(driver, site):
-    from auth0.authentication import GetToken
-
-    login = Login("i-sdk", PUBLIC, site.callback_url, via_sdk=True)
-    record = press_continue(driver, site, login.link, "i")
-    check(record["query"].get("state") == login.state and record["query"].get("code"),
-          "[i] the SDK's link lands on the callback with code and state", record)
-    try:
-        tokens = GetToken(GATEWAY_HOST, PUBLIC, protocol="http").authorization_code_pkce(
-            code_verifier=login.verifier, code=record["query"]["code"], redirect_uri=site.callback_url)
-    except Exception as error:
-        raise Failure(f"[i] auth0-python's GetToken.authorization_code_pkce failed: {error!r}") from None
-    verify_id_token(tokens["id_token"], PUBLIC, login.nonce, "[i] auth0-python's authorization_code_pkce")
-
-
 def main():
     try:
         return run()
@@ -603,7 +577,6 @@ def run():
             scenario_grants(site, spa, used_code)
             scenario_link_and_code(driver, site)
             scenario_implicit(driver, site)
-            scenario_sdk(driver, site)
         except (Failure, WaitTimeout) as failure:
             print(f"FAILED: {failure}")
             return 1
