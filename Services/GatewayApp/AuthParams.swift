@@ -6,7 +6,7 @@ import PasswordlessCore
 ///
 /// Checked before anything is counted or written, so a malformed request is a 400 even when
 /// the caller is over a rate limit: an object of at most 32 members, each a string of at most
-/// 2,048 characters (or `null`), as Auth0's SDKs send them. A link's parameters are then read
+/// 2,048 characters (Unicode scalars, or `null`), as Auth0's SDKs send them. A link's parameters are then read
 /// into an ``AuthorizationRequest`` for the client.
 enum AuthParams {
     static let maximumMembers = 32
@@ -22,7 +22,8 @@ enum AuthParams {
             for (name, member) in members.sorted(by: { $0.key < $1.key }) {
                 switch member {
                 case .null: continue
-                case .string(let text) where text.count <= maximumLength && !text.unicodeScalars.contains("\u{0}"): parameters[name] = text
+                case .string(let text) where text.unicodeScalars.count <= maximumLength && !text.unicodeScalars.contains("\u{0}"):
+                    parameters[name] = text
                 case .string: throw refusal("authParams.\(APIError.echo(name)) is too long or contains a NUL character.")
                 default: throw refusal("authParams.\(APIError.echo(name)) must be a string.")
                 }

@@ -51,9 +51,15 @@ struct StartController {
             if let audience = authorization.audience, try await directory.api(tenantID: tenant.id, audience: audience) == nil {
                 throw APIError(status: 403, error: "access_denied", description: "Service not found: \(APIError.echo(audience))")
             }
-            link = SignInLink(
+            let signInLink = SignInLink(
                 base: publicBaseURL ?? "https://\(tenant.domain)", clientID: client.clientID, connection: connection.name,
                 email: recipient.normalized, request: authorization)
+            guard signInLink.url(code: String(repeating: "0", count: connection.codeLength)).utf8.count <= SignInLink.maximumLength else {
+                throw APIError(
+                    status: 400, error: "bad.authParams",
+                    description: "authParams make the link longer than \(SignInLink.maximumLength) characters.")
+            }
+            link = signInLink
         default:
             throw APIError.badRequest("The property send must be \"code\" or \"link\".")
         }

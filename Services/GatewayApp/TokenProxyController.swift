@@ -16,6 +16,7 @@ struct TokenProxyController {
     /// Request headers the token service needs; everything else stays at the gateway.
     static let forwardedRequestHeaders: [HTTPField.Name] = [
         .contentType, .authorization, .accept, .origin, HTTPField.Name("X-Request-Id")!, HTTPField.Name("auth0-forwarded-for")!,
+        HTTPField.Name("Sec-Fetch-Site")!,
     ]
     /// Response headers that travel back, including the link pages' redirect and security headers.
     static let forwardedResponseHeaders: [String] = [

@@ -52,7 +52,7 @@ struct LinkController {
     /// The Continue page, or the page that says why the link is not valid.
     func open(_ link: LinkParameters, request: Request, context: PasswordlessRequestContext) async throws -> Response {
         do throws(LinkRefusal) {
-            let resolved = try await resolve(link, request: request)
+            let resolved = try await resolve(link, request: request, context: context)
             return LinkPage.continuePage(
                 application: resolved.client.name, username: resolved.recipient.normalized, link: link,
                 redirectURI: resolved.authorization.redirectURI)
@@ -62,12 +62,21 @@ struct LinkController {
     }
 
     /// Checks and spends the link's code, then redirects to the callback.
+    ///
+    /// Only the page's own form may do this: a browser marks a post from another site
+    /// (`Sec-Fetch-Site: cross-site` or `same-site`), and such a post is refused before the code
+    /// is looked at, so no other page can sign a visitor in as someone else (login CSRF). The
+    /// body must be the form's (`application/x-www-form-urlencoded`).
     func use(_ request: Request, context: PasswordlessRequestContext) async throws -> Response {
         var body = try await request.body.collect(upTo: BodyDecoder.limit)
         let text = String(decoding: body.readBytes(length: body.readableBytes) ?? [], as: UTF8.self)
         let link = LinkParameters(BodyDecoder.form(text).compactMapValues(\.string))
         do throws(LinkRefusal) {
-            let resolved = try await resolve(link, request: request)
+            if let site = request.headers[Self.fetchSite], site != "same-origin", site != "none" { throw LinkRefusal.crossSite }
+            guard request.headers[.contentType].map(BodyDecoder.mediaType) == "application/x-www-form-urlencoded" else {
+                throw LinkRefusal.malformed()
+            }
+            let resolved = try await resolve(link, request: request, context: context)
             let userID = try await spend(resolved, context: context)
             return try await redirect(resolved, userID: userID, context: context)
         } catch {
@@ -75,10 +84,14 @@ struct LinkController {
         }
     }
 
+    /// `Sec-Fetch-Site`, which browsers set on every request: where the request comes from.
+    static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
     /// `POST /passwordless/verify`: 200 `{}` when the code is right (it stays usable), otherwise
     /// the OTP grant's errors.
     func verify(_ request: Request, context: PasswordlessRequestContext) async throws -> VerifyAnswer {
         let body = try await request.decode(as: VerifyRequest.self, context: context)
+        try body.rejectUnknown()
         var client: Client?
         if let id = try body.clientID.value {
             guard let named = try await directory.client(id: id) else {
@@ -102,7 +115,8 @@ struct LinkController {
         let username = connection.strategy == Connection.Strategy.email ? try body.email.value : try body.phoneNumber.value
         let recipient = try TokenController.recipient(username ?? "", connection: connection, refusal: refusal)
         _ = try await tokens.verify(
-            otp: code, recipient: recipient, connection: connection, context: context, consume: false, refusal: refusal)
+            otp: code, recipient: recipient, connection: connection, clientID: client?.clientID ?? "", context: context, consume: false,
+            refusal: refusal)
         return VerifyAnswer()
     }
 
@@ -110,7 +124,7 @@ struct LinkController {
 
     /// The link's client, tenant, connection, recipient and request, each checked; nothing
     /// here reads or spends the code.
-    func resolve(_ link: LinkParameters, request: Request) async throws(LinkRefusal) -> Resolved {
+    func resolve(_ link: LinkParameters, request: Request, context: PasswordlessRequestContext) async throws(LinkRefusal) -> Resolved {
         do {
             guard let clientID = link.clientID, let client = try await directory.client(id: clientID),
                 let tenant = try await directory.resolveTenant(host: request.head.authority, client: client)
@@ -137,7 +151,8 @@ struct LinkController {
         } catch let refusal as LinkRefusal {
             throw refusal
         } catch {
-            throw LinkRefusal.unavailable(error)
+            context.logger.warning("link not checked: a dependency failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw LinkRefusal.unavailable
         }
     }
 
@@ -146,13 +161,15 @@ struct LinkController {
         let outcome: CodeStore.Outcome
         do {
             outcome = try await tokens.check(
-                link.code, recipient: link.recipient, connection: link.connection, consume: true, context: context)
+                link.code, recipient: link.recipient, connection: link.connection, clientID: link.client.clientID,
+                request: link.authorization.binding(clientID: link.client.clientID), consume: true, context: context)
         } catch {
-            throw LinkRefusal.unavailable(error)
+            context.logger.warning("link not checked: a dependency failed", metadata: ["error": "\(String(reflecting: error))"])
+            throw LinkRefusal.unavailable
         }
         let application = link.client.name
         switch outcome {
-        case .verified(let userID, let clientID) where !userID.isEmpty && (clientID.isEmpty || clientID == link.client.clientID):
+        case .verified(let userID) where !userID.isEmpty:
             return userID
         case .verified, .wrong, .missing, .exhausted: throw LinkRefusal.spent(application: application, home: link.home)
         case .expired: throw LinkRefusal.expired(application: application, home: link.home)
@@ -177,7 +194,9 @@ struct LinkController {
                 parameters = try await implicitTokens(link, userID: userID)
             }
         } catch {
-            throw LinkRefusal.unavailable(error)
+            // The code is spent: the page must not promise that the link still works.
+            context.logger.error("link used, but the login could not finish", metadata: ["error": "\(String(reflecting: error))"])
+            throw LinkRefusal.unfinished(application: link.client.name, home: link.home)
         }
         if let state = authorization.state { parameters.append(("state", state)) }
         tokens.recorder.record(userID: userID)

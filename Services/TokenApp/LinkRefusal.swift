@@ -40,12 +40,23 @@ struct LinkRefusal: Error {
             application: application, home: home, retryAfter: retryAfter)
     }
 
-    /// Redis or PostgreSQL failed or is too slow: nothing was decided, the link may still work.
-    static func unavailable(_ error: any Error) -> LinkRefusal {
+    /// Redis or PostgreSQL failed or is too slow before the code was spent: the link still works.
+    static let unavailable = LinkRefusal(
+        status: .serviceUnavailable, title: "Please try again",
+        message: "Signing in is briefly unavailable. Your link still works: go back and press Continue again in a moment.", retryAfter: 1)
+
+    /// The code was spent, but the tokens or the authorization code could not be made.
+    static func unfinished(application: String, home: String?) -> LinkRefusal {
         LinkRefusal(
-            status: .serviceUnavailable, title: "Please try again",
-            message: "Signing in is briefly unavailable. Your link still works: reload this page in a moment.", retryAfter: 1)
+            status: .serviceUnavailable, title: "Signing in could not finish",
+            message: "The link was used, but signing in failed on our side. Please ask for a new link.", application: application,
+            home: home)
     }
+
+    /// A post from another site's page: only this page's own form may use a link.
+    static let crossSite = LinkRefusal(
+        status: .forbidden, title: "Continue from the link itself",
+        message: "This sign-in can only be continued from the page the link opens. Open the link from your email again.")
 
     var page: Response {
         var response = LinkPage.failurePage(status: status, title: title, message: message, application: application, home: home)

@@ -146,7 +146,8 @@ struct TokenController {
         defaultScope: String? = nil, api: ResourceServer?, context: PasswordlessRequestContext, refusal: (String) -> APIError
     ) async throws -> TokenIssuer.Issued {
         let recipient = try Self.recipient(username, connection: connection, refusal: refusal)
-        let userID = try await verify(otp: code, recipient: recipient, connection: connection, context: context, refusal: refusal).userID
+        let userID = try await verify(
+            otp: code, recipient: recipient, connection: connection, clientID: caller.client.clientID, context: context, refusal: refusal)
         let issued = try await issuer.issue(
             tenant: caller.tenant, client: caller.client, connection: connection, userID: userID, recipient: recipient,
             scope: try scope.value ?? defaultScope, api: api)
@@ -180,18 +181,19 @@ struct TokenController {
         connection.strategy == .email ? "Wrong email or verification code." : "Wrong phone number or verification code."
     }
 
-    /// Checks the code and returns the user id it was issued to and the client that asked for it
-    /// (spending the code unless `consume` is false); every failure becomes `refusal(description)`
-    /// with Auth0's wording.
+    /// Checks the code for `clientID` (empty: any client) and returns the user id it was issued
+    /// to, spending the code unless `consume` is false; every failure becomes
+    /// `refusal(description)` with Auth0's wording.
     func verify(
-        otp: String, recipient: Recipient, connection: Connection, context: PasswordlessRequestContext, consume: Bool = true,
-        refusal: (String) -> APIError
+        otp: String, recipient: Recipient, connection: Connection, clientID: String, context: PasswordlessRequestContext,
+        consume: Bool = true, refusal: (String) -> APIError
     )
-        async throws -> (userID: String, clientID: String)
+        async throws -> String
     {
-        let outcome = try await check(otp, recipient: recipient, connection: connection, consume: consume, context: context)
+        let outcome = try await check(
+            otp, recipient: recipient, connection: connection, clientID: clientID, request: nil, consume: consume, context: context)
         switch outcome {
-        case .verified(let userID, let clientID) where !userID.isEmpty: return (userID, clientID)
+        case .verified(let userID) where !userID.isEmpty: return userID
         case .verified, .wrong, .missing: throw refusal(Self.wrongCode(connection))
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
@@ -203,11 +205,14 @@ struct TokenController {
     }
 
     /// One code check, logged and counted: every route that checks a code comes through here.
+    /// `clientID` and `request` are what the code must be bound to (see ``CodeStore/verify``).
     func check(
-        _ code: String, recipient: Recipient, connection: Connection, consume: Bool, context: PasswordlessRequestContext
+        _ code: String, recipient: Recipient, connection: Connection, clientID: String, request: String?, consume: Bool,
+        context: PasswordlessRequestContext
     ) async throws -> CodeStore.Outcome {
         let outcome = try await codes.verify(
-            code: code, connection: connection.id, recipient: recipient, limits: connection.limits, consume: consume)
+            code: code, connection: connection.id, recipient: recipient, limits: connection.limits, clientID: clientID, request: request,
+            consume: consume)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
         return outcome

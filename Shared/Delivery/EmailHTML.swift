@@ -8,7 +8,7 @@ enum EmailHTML {
     /// `https` URL with a host, in printable ASCII without the characters a URL always has
     /// percent-encoded (space, `"`, `<`, `>`, `\`, `` ` ``).
     static func isSafeLink(_ link: String) -> Bool {
-        guard !link.isEmpty, link.unicodeScalars.count <= 8192,
+        guard !link.isEmpty, link.unicodeScalars.count <= SignInLink.maximumLength,
             link.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F && !"\"<>\\`".unicodeScalars.contains($0) }),
             let url = URLComponents(string: link), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host?.isEmpty == false

@@ -66,7 +66,7 @@ public struct BodyDecoder: RequestDecoder {
     }
 
     /// `Application/JSON; charset=utf-8` → `application/json`.
-    static func mediaType(_ contentType: String) -> String {
+    public static func mediaType(_ contentType: String) -> String {
         String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
     }
 

@@ -27,14 +27,19 @@ public struct CodeStore: Sendable {
     }
 
     /// Stores `code` for the recipient (replacing any earlier one, also one stored under a
-    /// pre-upgrade key) and enqueues `job`. `clientID` is the client that asked: a sign-in link
-    /// is honoured only for that client.
+    /// pre-upgrade key) and enqueues `job`.
+    ///
+    /// The code is bound to `clientID`, the client that asked: only that client redeems it. A
+    /// sign-in link's code is also bound to `request`, the ``AuthorizationRequest/binding(clientID:)``
+    /// checked when the link was sent, so a link altered afterwards (another PKCE challenge,
+    /// another response type) finds no code; typed, the same code still works.
     public func issue(
-        code: String, connection: UUID, recipient: Recipient, userID: String, clientID: String, ttlSeconds: Int, job: SendJob?
+        code: String, connection: UUID, recipient: Recipient, userID: String, clientID: String, request: String? = nil,
+        ttlSeconds: Int, job: SendJob?
     ) async throws(RedisError) {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
-        try await store(
-            mac: mac, connection: connection, recipient: recipient, userID: userID, clientID: clientID, ttlSeconds: ttlSeconds, job: job)
+        let record = Record(mac: mac, userID: userID, clientID: clientID, request: request ?? "")
+        try await store(record, connection: connection, recipient: recipient, ttlSeconds: ttlSeconds, job: job)
     }
 
     /// Stores a code record that no code matches, for someone who does not exist (sign-ups
@@ -42,18 +47,25 @@ public struct CodeStore: Sendable {
     /// and the Redis work is the same as a real start's.
     public func issueDecoy(connection: UUID, recipient: Recipient, clientID: String, ttlSeconds: Int) async throws(RedisError) {
         let unmatchable = Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
-        try await store(
-            mac: unmatchable, connection: connection, recipient: recipient, userID: "", clientID: clientID, ttlSeconds: ttlSeconds, job: nil
-        )
+        let record = Record(mac: unmatchable, userID: "", clientID: clientID, request: "")
+        try await store(record, connection: connection, recipient: recipient, ttlSeconds: ttlSeconds, job: nil)
     }
 
-    private func store(
-        mac: String, connection: UUID, recipient: Recipient, userID: String, clientID: String, ttlSeconds: Int, job: SendJob?
-    ) async throws(RedisError) {
+    /// The fields of a code hash besides its expiry and attempts.
+    private struct Record {
+        var mac: String
+        var userID: String
+        var clientID: String
+        var request: String
+    }
+
+    private func store(_ record: Record, connection: UUID, recipient: Recipient, ttlSeconds: Int, job: SendJob?) async throws(RedisError) {
         let key = RedisKeys.code(connection: connection, tag: tagger.tag(connection: connection, recipient: recipient.normalized))
         let expiresAt = job?.codeExpiresAt ?? (Date().millisecondsSince1970 + Int64(ttlSeconds) * 1000)
         var commands = [
-            RedisCommand("HSET", key, "mac", mac, "exp", expiresAt, "attempts", 0, "user", userID, "client", clientID),
+            RedisCommand(
+                "HSET", key, "mac", record.mac, "exp", expiresAt, "attempts", 0, "user", record.userID, "client", record.clientID,
+                "request", record.request),
             RedisCommand("PEXPIRE", key, Int64(ttlSeconds) * 1000 + Self.expiredGrace),
             RedisCommand("DEL", RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized)),
         ]
@@ -63,19 +75,26 @@ public struct CodeStore: Sendable {
 
     /// What a code check found.
     public enum Outcome: Sendable, Equatable {
-        /// The code was right; it is now used up (unless it was only checked). `clientID` is the
-        /// client that asked for it (empty for codes stored before clients were recorded).
-        case verified(userID: String, clientID: String)
+        /// The code was right; it is now used up (unless it was only checked).
+        case verified(userID: String)
         /// Wrong code; `remaining` tries are left on it.
         case wrong(remaining: Int)
         /// Wrong code, and that was the last try: the code is gone.
         case exhausted
         /// The code was right or wrong, but too late: it is gone.
         case expired
-        /// No code is waiting (never asked for, already used, replaced or long gone).
+        /// No code is waiting (never asked for, already used, replaced or long gone), or the one
+        /// waiting is bound to another client or another link.
         case missing
         /// Too many wrong codes for this recipient lately: no check until `retryAfter` seconds pass.
         case locked(retryAfter: Int)
+    }
+
+    /// What a check is bound to, and whether it spends a right code.
+    struct Binding {
+        var clientID: String
+        var request: String
+        var consume: Bool
     }
 
     /// Checks `code` atomically: single use, three tries, expiry by Redis' clock, and the
@@ -85,29 +104,35 @@ public struct CodeStore: Sendable {
     /// A recipient with no code under its tagged key gets a second check under the pre-upgrade
     /// key (``RedisKeys/Legacy``), so codes sent just before an upgrade still work.
     ///
-    /// With `consume` false a right code stays usable (`/passwordless/verify`, which auth0.js
-    /// calls before it opens the link); wrong codes count exactly as when it is true.
+    /// `clientID` is the client redeeming the code (empty: any, for a check that spends nothing);
+    /// `request` the binding of the sign-in link being used (nil for a typed code). A code stored
+    /// for another client or another link is `missing` and counts no attempt; codes stored before
+    /// clients were recorded are bound to none. With `consume` false a right code stays usable
+    /// (`/passwordless/verify`, which auth0.js calls before it opens the link); wrong codes count
+    /// exactly as when it is true.
     public func verify(
-        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, consume: Bool = true
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, clientID: String, request: String? = nil,
+        consume: Bool = true
     ) async throws(RedisError) -> Outcome {
         let tag = tagger.tag(connection: connection, recipient: recipient.normalized)
         let keys = [
             RedisKeys.code(connection: connection, tag: tag), RedisKeys.failures(connection: connection, tag: tag),
             RedisKeys.lockout(connection: connection, tag: tag),
         ]
+        let binding = Binding(clientID: clientID, request: request ?? "", consume: consume)
         let outcome = try await check(
-            code: code, connection: connection, recipient: recipient, limits: limits, consume: consume, keys: keys)
+            code: code, connection: connection, recipient: recipient, limits: limits, binding: binding, keys: keys)
         guard outcome == .missing else { return outcome }
         let legacy = [
             RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized),
             RedisKeys.Legacy.failures(connection: connection, recipient: recipient.normalized),
             RedisKeys.Legacy.lockout(connection: connection, recipient: recipient.normalized),
         ]
-        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, consume: consume, keys: legacy)
+        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, binding: binding, keys: legacy)
     }
 
     private func check(
-        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, consume: Bool, keys: [String]
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, binding: Binding, keys: [String]
     ) async throws(RedisError)
         -> Outcome
     {
@@ -116,12 +141,11 @@ public struct CodeStore: Sendable {
             Self.verifyScript, keys: keys,
             arguments: [
                 mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000,
-                consume ? 1 : 0,
+                binding.consume ? 1 : 0, binding.clientID, binding.request,
             ])
         guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
         switch verdict {
-        case "ok":
-            return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "", clientID: parts.count > 2 ? parts[2].string ?? "" : "")
+        case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
         case "wrong": return .wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0))
         case "exhausted": return .exhausted
         case "expired": return .expired
@@ -134,8 +158,10 @@ public struct CodeStore: Sendable {
         """
         local locked = redis.call('PTTL', KEYS[3])
         if locked > 0 then return {'locked', locked} end
-        local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user', 'client')
+        local h = redis.call('HMGET', KEYS[1], 'mac', 'exp', 'attempts', 'user', 'client', 'request')
         if not h[1] then return {'missing'} end
+        if ARGV[7] ~= '' and h[5] and h[5] ~= '' and h[5] ~= ARGV[7] then return {'missing'} end
+        if ARGV[8] ~= '' and h[6] and h[6] ~= '' and h[6] ~= ARGV[8] then return {'missing'} end
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         if now >= tonumber(h[2]) then
@@ -144,7 +170,7 @@ public struct CodeStore: Sendable {
         end
         if h[1] == ARGV[1] then
             if ARGV[6] == '1' then redis.call('DEL', KEYS[1], KEYS[2]) else redis.call('DEL', KEYS[2]) end
-            return {'ok', h[4], h[5] or ''}
+            return {'ok', h[4]}
         end
         local failures = redis.call('INCR', KEYS[2])
         if failures == 1 then redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[4])) end

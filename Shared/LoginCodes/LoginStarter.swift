@@ -76,7 +76,7 @@ public struct LoginStarter: Sendable {
             recipient: recipient.normalized, expiresAt: Date().addingTimeInterval(Double(connection.codeTTLSeconds)), language: language)
         try await codes.issue(
             code: code, connection: connection.id, recipient: recipient, userID: user.id, clientID: clientID,
-            ttlSeconds: connection.codeTTLSeconds, job: job)
+            request: link?.request.binding(clientID: clientID), ttlSeconds: connection.codeTTLSeconds, job: job)
         return Started(user: user, created: created, jobID: job.id)
     }
 

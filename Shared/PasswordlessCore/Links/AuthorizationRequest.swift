@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// What a sign-in link asks for once its code is used: Auth0's `authParams` of
@@ -112,6 +113,14 @@ public struct AuthorizationRequest: Sendable, Equatable, Codable {
             responseType.rawValue, redirectURI, scope, state, nonce, audience, codeChallenge, codeChallenge == nil ? nil : "S256",
         ]
         return zip(Self.parameterNames, values).compactMap { name, value in value.map { (name, $0) } }
+    }
+
+    /// A digest of the request as `clientID` sent it, stored with a link's code: the link is
+    /// honoured only with exactly these parameters, so whoever sees a link cannot swap in their
+    /// own PKCE challenge or response type.
+    public func binding(clientID: String) -> String {
+        let canonical = ([("client_id", clientID)] + parameters).map { "\($0.name)=\($0.value)" }.joined(separator: "\n")
+        return Hex.encode(SHA256.hash(data: Data(canonical.utf8)))
     }
 
     /// A PKCE verifier or challenge: 43 to 128 unreserved characters (RFC 7636 §4.1).

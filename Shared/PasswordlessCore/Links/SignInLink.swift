@@ -8,6 +8,9 @@
 public struct SignInLink: Sendable, Equatable {
     /// The route the link opens.
     public static let path = "/passwordless/verify_redirect"
+    /// The longest link sent: the gateway refuses `authParams` that would make a longer one, and
+    /// the dispatcher never puts a longer one in an email (mail clients and servers cut them).
+    public static let maximumLength = 8192
 
     /// `https://<tenant domain>` or `PUBLIC_BASE_URL`, without a trailing slash.
     public var base: String

@@ -333,10 +333,66 @@ struct MagicLinkRouterTests {
                 let right = try await check(code)
                 #expect(right.status == .ok, "\(right.text)")
                 #expect(right.text == "{}")
+                let unknown = try await RouterTest.post(
+                    client, "/passwordless/verify", ["connection": "email", "email": Self.address, "verification_code": code, "foo": "1"])
+                #expect(unknown.status == .badRequest)
                 #expect(try await check(code).status == .ok)
                 // auth0.js then opens the link, which still works.
                 #expect(try await Self.continue(client, link).status == .found)
             }
+        }
+    }
+
+    @Test func aLinkIsBoundToWhatWasCheckedWhenItWasSent() async throws {
+        try await InProcessFixture.with { fixture in
+            let link = try await Self.sendLink(fixture, Self.linkRequest(fixture, challenge: Self.pkce().challenge))
+            let code = try #require(Self.parameters(link)["verification_code"])
+            try await TokenRouterTests.withTokenService(fixture) { client in
+                // Whoever sees the link cannot swap in their own PKCE challenge or another response type.
+                let theirs = Self.pkce().challenge
+                let altered = [
+                    link.replacingOccurrences(
+                        of: "code_challenge=\(Self.parameters(link)["code_challenge"]!)", with: "code_challenge=\(theirs)"),
+                    link.replacingOccurrences(of: "response_type=code", with: "response_type=token")
+                        .replacingOccurrences(of: "&code_challenge=", with: "&x=").replacingOccurrences(
+                            of: "&code_challenge_method=S256", with: ""),
+                    link.replacingOccurrences(of: "scope=openid%20email", with: "scope=openid%20email%20profile"),
+                ]
+                for other in altered {
+                    #expect(other != link)
+                    let reply = try await Self.continue(client, other)
+                    #expect(reply.status == .forbidden, "\(other)")
+                    #expect(reply.headers[.location] == nil)
+                }
+                // A post from another site's page, or not a form, is refused before the code is looked at.
+                let crossSite = try await client.execute(
+                    uri: "/passwordless/verify_redirect", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("Sec-Fetch-Site")!: "cross-site"],
+                    body: ByteBuffer(string: String(link.drop { $0 != "?" }.dropFirst())))
+                #expect(crossSite.status == .forbidden)
+                #expect(crossSite.text.contains("Continue from the link itself"))
+                let json = try await client.execute(
+                    uri: "/passwordless/verify_redirect", method: .post, headers: RouterTest.jsonHeaders,
+                    body: ByteBuffer(string: String(link.drop { $0 != "?" }.dropFirst())))
+                #expect(json.status == .badRequest)
+                // Another client cannot redeem the code typed either.
+                let (backend, secret) = fixture.confidentialClient
+                let foreign = try await RouterTest.post(
+                    client, "/oauth/token",
+                    [
+                        "grant_type": TokenRouterTests.otpGrant, "client_id": backend, "client_secret": secret, "realm": "email",
+                        "username": Self.address, "otp": code,
+                    ])
+                #expect(foreign.status == .forbidden)
+                #expect(foreign.auth0Error.error == "invalid_grant")
+                // None of that spent or counted against the genuine link.
+                #expect(try await Self.continue(client, link).status == .found)
+            }
+            // A link too long for mail is refused at start, not lost in delivery.
+            let long = try await Self.start(
+                fixture, Self.linkRequest(fixture, challenge: Self.pkce().challenge, ["state": String(repeating: "é", count: 2048)]))
+            #expect(long.status == .badRequest)
+            #expect(long.auth0Error.error == "bad.authParams")
         }
     }
 

@@ -135,7 +135,8 @@ struct TokenRouterTests {
     @Test func theLegacyResourceOwnerRouteAndUserinfo() async throws {
         try await Self.withToken { fixture, client, code in
             let form = RouterTest.form([
-                "grant_type": "password", "client_id": fixture.roOnlyClient, "connection": "sms", "username": "+14255550123",
+                // The client that asked for the code redeems it (codes are bound to their client).
+                "grant_type": "password", "client_id": fixture.publicClient, "connection": "sms", "username": "+14255550123",
                 "password": code, "scope": "openid phone",
             ])
             let reply = try await client.execute(uri: "/oauth/ro", method: .post, headers: RouterTest.formHeaders, body: form)
