@@ -48,9 +48,7 @@ struct StartController {
                 throw APIError.badRequest("Links are sent by email only: send \"code\" on an sms connection.")
             }
             let authorization = try AuthParams.authorizationRequest(authParams, client: client)
-            if let audience = authorization.audience, try await directory.api(tenantID: tenant.id, audience: audience) == nil {
-                throw APIError(status: 403, error: "access_denied", description: "Service not found: \(APIError.echo(audience))")
-            }
+            _ = try await directory.resourceServer(tenant: tenant, audience: authorization.audience)
             let signInLink = SignInLink(
                 base: publicBaseURL ?? "https://\(tenant.domain)", clientID: client.clientID, connection: connection.name,
                 email: recipient.normalized, request: authorization)

@@ -45,7 +45,7 @@ struct TokenController {
         guard let connection = try await directory.connection(tenantID: tenant.id, name: realm) else {
             throw Self.invalidRequest("Unknown realm: \(APIError.echo(realm))")
         }
-        let api = try await resourceServer(tenant: tenant, audience: try body.audience.value)
+        let api = try await directory.resourceServer(tenant: tenant, audience: try body.audience.value)
         let issued = try await redeem(
             otp, username: username, connection: connection, caller: caller, scope: body.scope, api: api, context: context,
             refusal: { APIError(status: 403, error: "invalid_grant", description: $0) })
@@ -129,7 +129,7 @@ struct TokenController {
         else {
             throw invalid("Invalid authorization code")
         }
-        let api = try await resourceServer(tenant: caller.tenant, audience: grant.audience)
+        let api = try await directory.resourceServer(tenant: caller.tenant, audience: grant.audience)
         let issued = try await issuer.issue(
             tenant: caller.tenant, client: caller.client, connection: connection, userID: grant.userID, recipient: recipient,
             scope: grant.scope, api: api, nonce: grant.nonce)
@@ -153,16 +153,6 @@ struct TokenController {
             scope: try scope.value ?? defaultScope, api: api)
         recorder.record(userID: userID)
         return issued
-    }
-
-    /// The tenant's API named by `audience` (none without one); 403 `access_denied` "Service not
-    /// found" for an audience the tenant never registered, checked before the code is spent.
-    func resourceServer(tenant: Tenant, audience: String?) async throws -> ResourceServer? {
-        guard let audience, !audience.isEmpty else { return nil }
-        guard let api = try await directory.api(tenantID: tenant.id, audience: audience) else {
-            throw APIError(status: 403, error: "access_denied", description: "Service not found: \(APIError.echo(audience))")
-        }
-        return api
     }
 
     static func invalidClient(_ description: String) -> APIError {
