@@ -70,7 +70,10 @@ public struct CodeStore: Sendable {
             RedisCommand("DEL", RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized)),
         ]
         if let job { commands.append(DeliveryQueue.enqueue(job)) }
-        for reply in try await redis.pipeline(commands) { _ = try reply.throwingServerError() }
+        // Durable: with REDIS_MIN_REPLICAS, the start is acknowledged only once replicas have the
+        // code and its job, so a master that dies right after cannot take an acknowledged code
+        // with it. The decoy's record takes the same path, so it costs the same.
+        for reply in try await redis.pipeline(commands, durable: true) { _ = try reply.throwingServerError() }
     }
 
     /// What a code check found.

@@ -41,9 +41,12 @@ public enum RESPValue: Sendable, Equatable {
         return nil
     }
 
-    /// The reply itself, or the server's error reply as a thrown ``RedisError/server(_:)``.
+    /// The reply itself, or the server's error reply as a thrown ``RedisError/server(_:)``
+    /// (``RedisError/unavailable(_:)`` for replies that say the cluster or node is not ready).
     public func throwingServerError() throws(RedisError) -> RESPValue {
-        if case .error(let message) = self { throw .server(message) }
+        if case .error(let message) = self {
+            throw RedisError.isTransientReply(message) ? .unavailable(message) : .server(message)
+        }
         return self
     }
 }

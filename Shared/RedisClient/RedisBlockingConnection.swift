@@ -1,65 +1,51 @@
-import Logging
-import NIOPosix
+import NIOConcurrencyHelpers
+import NIOCore
 
-/// One Redis connection with a thread of its own, for commands that block on the server
-/// (`BLMOVE`, `BRPOP`, `BZPOPMIN`).
+/// Connections of their own for commands that block on the server (`BLMOVE`, `BRPOP`,
+/// `BZPOPMIN`): one NIO channel per node it talks to, never shared with other callers.
 ///
-/// Blocking commands would pin a pooled connection and one of the pool's threads for their
-/// whole wait, so each blocking consumer gets one of these instead. Calls are serialised on
-/// its thread; a broken connection is replaced on the next call. Call ``close()`` when done.
+/// A blocking command would hold up every request pipelined behind it on a shared connection, so
+/// each blocking consumer gets one of these; on NIO that costs a socket, not a thread. Commands
+/// are routed like the client's (by slot on a cluster, following redirects); a broken
+/// connection is replaced on the next call. Call ``close()`` when done.
 public final class RedisBlockingConnection: Sendable {
-    private let configuration: RedisConfiguration
-    private let thread: NIOThreadPool
-    private let holder: Holder
-    private let logger: Logger
+    private let client: RedisClient
+    private let connections = NIOLockedValueBox<(open: [RedisEndpoint: RedisNodeConnection], closed: Bool)>(([:], false))
 
-    /// The connection, touched only from `thread`.
-    private final class Holder: @unchecked Sendable {
-        var connection: RedisConnection?
+    init(client: RedisClient) {
+        self.client = client
     }
 
-    init(configuration: RedisConfiguration, logger: Logger) {
-        self.configuration = configuration
-        self.thread = NIOThreadPool(numberOfThreads: 1)
-        self.holder = Holder()
-        self.logger = logger
-        thread.start()
-    }
-
-    /// Sends a command that may block on the server for up to `blockFor`; the socket waits that
-    /// long plus the usual command timeout before giving up.
+    /// Sends a command that may block on the server for up to `blockFor`; the reply may take that
+    /// long plus the usual command timeout.
     public func send(_ command: RedisCommand, blockFor: Duration) async throws(RedisError) -> RESPValue {
-        let configuration = self.configuration
-        let holder = self.holder
-        let result: Result<RESPValue, RedisError>
-        do {
-            result = try await thread.runIfActive {
-                do throws(RedisError) {
-                    if holder.connection == nil || holder.connection!.isBroken || holder.connection!.peerHasClosed {
-                        holder.connection?.close()
-                        holder.connection = try RedisConnection(configuration: configuration)
-                    }
-                    return .success(try holder.connection!.send(command, timeout: blockFor + configuration.commandTimeout))
-                } catch {
-                    return .failure(error)
-                }
-            }
-        } catch {
-            throw .clientClosed
-        }
-        if case .failure(let error) = result, error.isConnectionError {
-            logger.warning("redis blocking connection failed", metadata: ["error": "\(error)"])
-        }
-        return try result.get()
+        let deadline = NIODeadline.now() + TimeAmount(blockFor + client.configuration.commandTimeout)
+        try await client.waitUntilRunning(.now() + TimeAmount(client.configuration.commandTimeout))
+        return try await client.execute([command], deadline: deadline, durable: false) { endpoint throws(RedisError) in
+            try self.connection(to: endpoint)
+        }[0].throwingServerError()
     }
 
-    /// Closes the connection and stops the thread, after any call in progress returns.
-    public func close() async {
-        let holder = self.holder
-        try? await thread.runIfActive {
-            holder.connection?.close()
-            holder.connection = nil
+    private func connection(to endpoint: RedisEndpoint) throws(RedisError) -> RedisNodeConnection {
+        let made = try client.router.dedicatedConnection(endpoint)
+        let chosen = connections.withLockedValue { state -> RedisNodeConnection? in
+            guard !state.closed else { return nil }
+            if let open = state.open[endpoint] { return open }
+            state.open[endpoint] = made
+            return made
         }
-        try? await thread.shutdownGracefully()
+        guard let chosen else { throw .clientClosed }
+        return chosen  // an unused `made` never connected: nothing to close
+    }
+
+    /// Closes the connections; a call in progress fails with ``RedisError/clientClosed``.
+    public func close() async {
+        let open = connections.withLockedValue { state in
+            state.closed = true
+            defer { state.open = [:] }
+            return Array(state.open.values)
+        }
+        for connection in open { await connection.close() }
+        client.forget(self)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -6,76 +5,69 @@ import NIOPosix
 import PasswordlessCore
 import ServiceLifecycle
 
-/// A pool of hiredis connections, each driven by a thread of its own, sharing one queue of
-/// requests.
+/// The Redis client every service shares: connections are NIO channels on the process' event
+/// loops, hiredis is only the codec, and no call blocks a thread.
 ///
-/// Callers never block: a request (one command or a pipeline) joins the queue and its task
-/// suspends. A connection's thread takes *every* request waiting (up to ``maximumBatch``
-/// commands), writes them in one go and reads the replies in one round trip, then resumes each
-/// caller with its own replies. Under load many requests share each round trip, so the cost of
-/// waking a thread and of the socket calls is paid once per batch rather than once per request;
-/// when idle, a request still goes out at once. Few connections make big batches: on the 2-core
-/// benchmark machine two of them took a quarter off the gateway's CPU per `/passwordless/start`
-/// compared with eight (hence the default of 2).
-///
-/// Connections are opened lazily, one per thread (``RedisConfiguration/poolSize``). One that
-/// broke is dropped and replaced for the next batch, and an idle one whose server went away (a
-/// restart) is noticed before use, without a round trip. So the client recovers by itself once
-/// Redis is back. Blocking commands (`BLMOVE`, `BRPOP`) never go through the pool; they get a
-/// ``RedisBlockingConnection`` of their own.
+/// A request (one command or a pipeline) goes to a shared connection; everything submitted to a
+/// connection before its next flush goes out in one write, so under load many callers share
+/// each round trip (``RedisNodeConnection``). On a Redis Cluster (``RedisRouter``) commands go
+/// to the master of their key's slot; a pipeline is split by node, its parts sent at once and
+/// the replies put back in the pipeline's order; `MOVED` updates the slot map, `ASK` is
+/// followed with `ASKING`, and `TRYAGAIN`, `CLUSTERDOWN` and refused connections (a master that
+/// died, before its replica took over) are retried with a short backoff until the command's
+/// timeout. Scripts run by `EVALSHA`, falling back to `EVAL` where a node answers `NOSCRIPT`.
+/// Blocking commands (`BLMOVE`, `BRPOP`) get connections of their own
+/// (``makeBlockingConnection()``).
 ///
 /// The client is a `Service`: run it in the process' `ServiceGroup`, which closes it at shutdown.
-/// Nothing starts before `run()`: calls made earlier wait for it, for at most the command
-/// timeout, then fail with ``RedisError/notRunning``.
+/// Nothing starts before `run()` (not even reading the TLS files): calls made earlier wait for
+/// it, for at most the command timeout, then fail with ``RedisError/notRunning``.
 public final class RedisClient: Service, Sendable, CustomStringConvertible {
     public let configuration: RedisConfiguration
-    /// The most commands one round trip carries.
-    public static let maximumBatch = 256
-    private let threads: NIOThreadPool
-    private let queue: RequestQueue
+    let router: RedisRouter
     private let logger: Logger
     private let gate = StartGate()
-    /// Finished by ``shutdown()``, so that a `run()` outside a service group returns then too.
+    private let blockingConnections = NIOLockedValueBox<[ObjectIdentifier: RedisBlockingConnection]>([:])
 
-    public init(configuration: RedisConfiguration, logger: Logger) {
+    /// How many times one command is redirected or retried on a cluster before its error reply
+    /// is returned as it is.
+    static let maximumAttempts = 16
+
+    public init(configuration: RedisConfiguration, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
-        self.threads = NIOThreadPool(numberOfThreads: max(1, configuration.poolSize))
-        self.queue = RequestQueue()
+        self.router = RedisRouter(configuration: configuration, group: group)
         self.logger = logger
     }
 
     /// One line for the service group's logs: where, and how many connections (no password).
     public var description: String {
-        "RedisClient(\(configuration.host):\(configuration.port), pool \(max(1, configuration.poolSize)))"
+        "RedisClient(\(configuration.seeds.map(\.description).joined(separator: ",")), pool \(max(1, configuration.poolSize)))"
     }
 
-    /// Starts the connections' threads, waits for graceful shutdown (or cancellation, or
-    /// ``shutdown()``), then closes the pool. Returns at once if the client was already started
-    /// or shut down.
+    /// Loads the TLS files, opens the client to callers, waits for graceful shutdown (or
+    /// cancellation, or ``shutdown()``), then closes every connection. Returns at once if the
+    /// client was already started or shut down.
     public func run() async throws {
         guard gate.claim() else { return }
-        threads.start()
-        for _ in 0..<max(1, configuration.poolSize) {
-            threads.submit { [queue, configuration, logger] state in
-                guard case .active = state else { return }
-                Self.work(queue: queue, configuration: configuration, logger: logger)
-            }
-        }
-        guard gate.open() else {  // shut down while starting: nobody else stops the threads
-            try? await threads.shutdownGracefully()
+        router.prepare(logger: logger)
+        guard gate.open() else {  // shut down while starting
+            await router.close()
             return
         }
         await gate.waitUntilStopped()
         await shutdown()
     }
 
-    /// Fails the requests still waiting, lets the threads finish their batch, closes the
-    /// connections and stops the threads. Idempotent; calls made afterwards throw
-    /// ``RedisError/clientClosed``.
+    /// Fails the requests still waiting and closes every connection. Idempotent; calls made
+    /// afterwards throw ``RedisError/clientClosed``.
     public func shutdown() async {
-        let previous = gate.close()
-        for request in queue.close() { request.finish(.failure(.clientClosed)) }
-        if previous == .running { try? await threads.shutdownGracefully() }
+        _ = gate.close()
+        let blocking = blockingConnections.withLockedValue { connections in
+            defer { connections = [:] }
+            return Array(connections.values)
+        }
+        for connection in blocking { await connection.close() }
+        await router.close()
     }
 
     // MARK: Commands
@@ -92,22 +84,20 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
         try await send(RedisCommand(name, arguments: arguments))
     }
 
-    /// Sends the commands in one round trip and returns their replies in order, error replies in place.
-    public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RESPValue] {
+    /// Sends the commands in one round trip per node and returns their replies in order, error
+    /// replies in place.
+    ///
+    /// `durable` writes are acknowledged only once `WAIT` saw them reach `REDIS_MIN_REPLICAS`
+    /// replicas (one `WAIT` per flush, on each connection that wrote them); otherwise the call
+    /// throws ``RedisError/notReplicated(acknowledged:required:)``. Without
+    /// `REDIS_MIN_REPLICAS`, `durable` changes nothing.
+    public func pipeline(_ commands: [RedisCommand], durable: Bool = false) async throws(RedisError) -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
-        let deadline = ContinuousClock.now + configuration.commandTimeout
-        if gate.current != .running {
-            switch await gate.wait(until: deadline) {
-            case .running: break
-            case .closed: throw .clientClosed
-            case .notStarted, .starting: throw .notRunning
-            }
+        let deadline = NIODeadline.now() + TimeAmount(configuration.commandTimeout)
+        try await waitUntilRunning(deadline)
+        return try await execute(commands, deadline: deadline, durable: durable) { endpoint throws(RedisError) in
+            try self.router.pool(endpoint)
         }
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<[RESPValue], RedisError>, Never>) in
-            let request = Request(commands: commands, deadline: deadline, continuation: continuation)
-            if !queue.enqueue(request) { request.finish(.failure(.clientClosed)) }
-        }
-        return try result.get()
     }
 
     /// Runs a Lua script with `EVALSHA`, loading it with `EVAL` if the server does not know it yet.
@@ -126,104 +116,188 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
         guard reply.string == "PONG" else { throw .unexpectedReply("PING answered \(reply)") }
     }
 
-    /// A connection of its own for blocking commands, with its own thread.
+    /// Connections of their own for blocking commands (one per node it talks to). Close it when
+    /// done; the client closes those still open when it shuts down.
     public func makeBlockingConnection() -> RedisBlockingConnection {
-        RedisBlockingConnection(configuration: configuration, logger: logger)
+        let connection = RedisBlockingConnection(client: self)
+        blockingConnections.withLockedValue { $0[ObjectIdentifier(connection)] = connection }
+        return connection
     }
 
-    // MARK: Workers
-
-    /// One pipeline waiting for its round trip.
-    struct Request: Sendable {
-        var commands: [RedisCommand]
-        /// When the caller stops waiting: the command timeout counts from the call, not from
-        /// the moment a worker takes the request, so a stalled server cannot make callers wait
-        /// for the batches queued before theirs.
-        var deadline: ContinuousClock.Instant
-        var continuation: CheckedContinuation<Result<[RESPValue], RedisError>, Never>
-
-        func finish(_ result: Result<[RESPValue], RedisError>) { continuation.resume(returning: result) }
+    func forget(_ connection: RedisBlockingConnection) {
+        _ = blockingConnections.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(connection)) }
     }
 
-    /// A worker thread's loop: take what is waiting, send it in one round trip, hand out the
-    /// replies; until the client closes. Each worker owns its connection.
-    private static func work(queue: RequestQueue, configuration: RedisConfiguration, logger: Logger) {
-        var connection: RedisConnection?
-        defer { connection?.close() }
-        while let taken = queue.takeBatch(maximumCommands: maximumBatch) {
-            let now = ContinuousClock.now
-            var batch: [Request] = []
-            for request in taken {
-                if request.deadline > now { batch.append(request) } else { request.finish(.failure(.timeout)) }
+    /// Whether the client serves a Redis Cluster (learnt on first use; nil before).
+    public var isCluster: Bool {
+        get async throws(RedisError) {
+            try await waitUntilRunning(.now() + TimeAmount(configuration.commandTimeout))
+            if case .cluster = try await router.topology() { return true }
+            return false
+        }
+    }
+
+    // MARK: Execution
+
+    func waitUntilRunning(_ deadline: NIODeadline) async throws(RedisError) {
+        guard gate.current != .running else { return }
+        let remaining = Duration.nanoseconds(max(0, (deadline - .now()).nanoseconds))
+        switch await gate.wait(until: .now + remaining) {
+        case .running: return
+        case .closed: throw .clientClosed
+        case .notStarted, .starting: throw .notRunning
+        }
+    }
+
+    /// Sends `commands` where they belong, through the sinks `sink` gives for each node, and
+    /// follows the cluster's redirects and the `NOSCRIPT` fallback until every command has its
+    /// reply or the deadline passed.
+    func execute(
+        _ commands: [RedisCommand], deadline: NIODeadline, durable: Bool,
+        sink: (RedisEndpoint) throws(RedisError) -> any RedisRequestSink
+    ) async throws(RedisError) -> [RESPValue] {
+        switch try await router.topology() {
+        case .standalone(let endpoint):
+            let node = try sink(endpoint)
+            var replies = try await node.roundTrip(commands, deadline: deadline, durable: durable).get()
+            let missing = replies.indices.filter { replies[$0].isNoScript && commands[$0].script != nil }
+            if !missing.isEmpty {
+                let fallbacks = missing.compactMap { commands[$0].evalFallback() }
+                let retried = try await node.roundTrip(fallbacks, deadline: deadline, durable: durable).get()
+                for (index, reply) in zip(missing, retried) { replies[index] = reply }
             }
-            guard let earliest = batch.map(\.deadline).min() else { continue }
-            // Only the time the earliest caller has left; the configured timeout when that is
-            // most of it (saves two system calls per round trip when nothing is queued up).
-            let remaining = max(now.duration(to: earliest), .milliseconds(1))  // 0 would mean no timeout at all
-            let timeout: Duration? = remaining < configuration.commandTimeout * 0.9 ? remaining : nil
-            do throws(RedisError) {
-                if connection == nil || connection!.isBroken || connection!.peerHasClosed {
-                    connection?.close()
-                    connection = nil
-                    connection = try RedisConnection(configuration: configuration)
+            return replies
+        case .cluster:
+            return try await executeOnCluster(commands, deadline: deadline, durable: durable, sink: sink)
+        }
+    }
+
+    /// One command of a pipeline on its way through a cluster.
+    private struct Routed {
+        var index: Int
+        var command: RedisCommand
+        /// Where a redirect sent it; nil to follow the slot map.
+        var target: RedisEndpoint?
+        /// Preceded by `ASKING` (an `ASK` redirect).
+        var asking = false
+        var attempts = 0
+    }
+
+    private func executeOnCluster(
+        _ commands: [RedisCommand], deadline: NIODeadline, durable: Bool,
+        sink: (RedisEndpoint) throws(RedisError) -> any RedisRequestSink
+    ) async throws(RedisError) -> [RESPValue] {
+        var replies = [RESPValue](repeating: .null, count: commands.count)
+        var pending = commands.enumerated().map { Routed(index: $0.offset, command: $0.element) }
+        var round = 0
+        while !pending.isEmpty {
+            round += 1
+            guard let map = router.slotMap else { throw .unavailable("the cluster's slot map is unknown") }
+            var order: [RedisEndpoint] = []
+            var groups: [RedisEndpoint: [Routed]] = [:]
+            for routed in pending {
+                let endpoint = routed.target ?? map.master(forKey: routed.command.routingKey)
+                if groups[endpoint] == nil { order.append(endpoint) }
+                groups[endpoint, default: []].append(routed)
+            }
+            var sinks: [any RedisRequestSink] = []
+            for endpoint in order { sinks.append(try sink(endpoint)) }
+            let results = await Self.send(
+                order.map { groups[$0]! }, through: sinks, deadline: deadline, durable: durable)
+
+            var next: [Routed] = []
+            var refresh = false
+            var backOff = false
+            var lastFailure: RedisError?
+            for (group, result) in zip(order.map { groups[$0]! }, results) {
+                let answers: [RESPValue]
+                switch result {
+                case .success(let values):
+                    answers = values
+                case .failure(let error):
+                    // Refused before anything was sent (a master that died): safe to send again
+                    // once the map names its replacement. Anything else may have run.
+                    guard case .connectionFailed = error else { throw error }
+                    lastFailure = error
+                    refresh = true
+                    backOff = true
+                    next += group.map { Routed(index: $0.index, command: $0.command, attempts: $0.attempts + 1) }
+                    continue
                 }
-                let replies = try connection!.pipeline(batch.flatMap(\.commands), timeout: timeout)
                 var offset = 0
-                for request in batch {
-                    request.finish(.success(Array(replies[offset..<(offset + request.commands.count)])))
-                    offset += request.commands.count
+                for var routed in group {
+                    if routed.asking { offset += 1 }  // ASKING's +OK
+                    let reply = answers[offset]
+                    offset += 1
+                    routed.attempts += 1
+                    routed.asking = false
+                    switch ClusterRedirect(reply) {
+                    case .moved(let slot, let endpoint):
+                        router.learn(slot: slot, movedTo: endpoint)
+                        refresh = true
+                        routed.target = endpoint
+                        next.append(routed)
+                    case .ask(let endpoint):
+                        routed.target = endpoint
+                        routed.asking = true
+                        next.append(routed)
+                    case .retry:
+                        refresh = true
+                        backOff = true
+                        routed.target = nil
+                        next.append(routed)
+                    case nil:
+                        if reply.isNoScript, let fallback = routed.command.evalFallback() {
+                            routed.command = fallback
+                            next.append(routed)
+                        } else {
+                            replies[routed.index] = reply
+                        }
+                    }
+                    if let last = next.last, last.index == routed.index, last.attempts >= Self.maximumAttempts || deadline <= .now() {
+                        next.removeLast()
+                        replies[routed.index] = reply  // out of retries: the redirect or error as it is
+                    }
                 }
-            } catch {
-                if error.isConnectionError { logger.warning("redis connection failed", metadata: ["error": "\(error)"]) }
-                if connection?.isBroken ?? false {
-                    connection?.close()
-                    connection = nil
-                }
-                for request in batch { request.finish(.failure(error)) }
+            }
+            pending = next.filter { routed in
+                guard routed.attempts >= Self.maximumAttempts || deadline <= .now() else { return true }
+                // Only refused connections reach here out of retries.
+                return false
+            }
+            if pending.count < next.count, let lastFailure { throw lastFailure }
+            guard !pending.isEmpty else { break }
+            if refresh { await router.refreshSlots() }
+            if backOff {
+                let pause = min(Int64(10 * round), (deadline - .now()).nanoseconds / 1_000_000)
+                if pause > 0 { try? await Task.sleep(for: .milliseconds(pause)) }
             }
         }
+        return replies
     }
 
-    /// The requests waiting for a worker, under one lock; workers sleep on its condition.
-    final class RequestQueue: @unchecked Sendable {
-        private let condition = NSCondition()
-        private var waiting = CircularBuffer<Request>()
-        private var closed = false
-
-        /// Adds a request and wakes a worker; false once the client is closed.
-        func enqueue(_ request: Request) -> Bool {
-            condition.lock()
-            defer { condition.unlock() }
-            guard !closed else { return false }
-            waiting.append(request)
-            condition.signal()
-            return true
+    /// Sends each group to its sink at once and waits for every answer.
+    private static func send(
+        _ groups: [[Routed]], through sinks: [any RedisRequestSink], deadline: NIODeadline, durable: Bool
+    ) async -> [Result<[RESPValue], RedisError>] {
+        let requests = groups.map { group in
+            group.flatMap { $0.asking ? [RedisCommand("ASKING"), $0.command] : [$0.command] }
         }
-
-        /// Every request waiting, up to `maximumCommands` commands (at least one request);
-        /// blocks while there is none; nil once the client is closed.
-        func takeBatch(maximumCommands: Int) -> [Request]? {
-            condition.lock()
-            defer { condition.unlock() }
-            while waiting.isEmpty && !closed { condition.wait() }
-            guard !waiting.isEmpty else { return nil }
-            var batch = [waiting.removeFirst()]
-            var commands = batch[0].commands.count
-            while let next = waiting.first, commands + next.commands.count <= maximumCommands {
-                batch.append(waiting.removeFirst())
-                commands += next.commands.count
+        if requests.count == 1 { return [await sinks[0].roundTrip(requests[0], deadline: deadline, durable: durable)] }
+        return await withCheckedContinuation { continuation in
+            let collected = NIOLockedValueBox(
+                (results: [Result<[RESPValue], RedisError>?](repeating: nil, count: requests.count), left: requests.count))
+            for (index, commands) in requests.enumerated() {
+                sinks[index].submit(
+                    RedisRequest(commands: commands, deadline: deadline, durable: durable) { result in
+                        let finished = collected.withLockedValue { collected -> [Result<[RESPValue], RedisError>]? in
+                            collected.results[index] = result
+                            collected.left -= 1
+                            return collected.left == 0 ? collected.results.map { $0! } : nil
+                        }
+                        if let finished { continuation.resume(returning: finished) }
+                    })
             }
-            return batch
-        }
-
-        /// Closes the queue and returns what was still waiting.
-        func close() -> [Request] {
-            condition.lock()
-            defer { condition.unlock() }
-            closed = true
-            condition.broadcast()
-            defer { waiting.removeAll() }
-            return Array(waiting)
         }
     }
 }

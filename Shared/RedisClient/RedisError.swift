@@ -22,6 +22,13 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The client's `run()` had not started within the command timeout (it runs in a service
     /// group, or for a CLI's duration in a task group).
     case notRunning
+    /// The server cannot serve the command for now: a cluster without a master for the slot
+    /// (`CLUSTERDOWN`), a slot in migration (`TRYAGAIN`) past the retries, a node still loading
+    /// or a replica asked to write. The command did not run.
+    case unavailable(String)
+    /// The writes ran, but `WAIT` saw fewer replicas take them than `REDIS_MIN_REPLICAS` within
+    /// `REDIS_WAIT_TIMEOUT`: they may be lost if their master dies now.
+    case notReplicated(acknowledged: Int, required: Int)
 
     public var description: String {
         switch self {
@@ -34,15 +41,27 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unexpectedReply(let m): "unexpected Redis reply: \(m)"
         case .clientClosed: "the Redis client is shut down"
         case .notRunning: "the Redis client is not running (its run() has not started)"
+        case .unavailable(let m): "Redis is unavailable: \(m)"
+        case .notReplicated(let acknowledged, let required):
+            "Redis replicated the writes to \(acknowledged) of the \(required) replicas required in time"
         }
     }
 
-    /// Whether the failure was the connection's rather than the command's: the caller may retry
-    /// once the server is back.
+    /// Whether the failure was the connection's or the server's state rather than the
+    /// command's: the caller may retry once the server is back.
     public var isConnectionError: Bool {
         switch self {
-        case .connectionFailed, .connectionLost, .timeout, .protocolError, .notRunning: true
+        case .connectionFailed, .connectionLost, .timeout, .protocolError, .notRunning, .unavailable, .notReplicated: true
         default: false
         }
+    }
+
+    /// Error replies that say "not now" rather than "wrong": the cluster or node is in a state
+    /// that passes (a failover, a resharding, a restart).
+    static let transientReplyPrefixes = ["CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "LOADING", "READONLY", "BUSY ", "NOREPLICAS"]
+
+    /// Whether an error reply is one of ``transientReplyPrefixes``.
+    static func isTransientReply(_ message: String) -> Bool {
+        transientReplyPrefixes.contains { message.hasPrefix($0) }
     }
 }

@@ -119,7 +119,8 @@ public struct ServiceConfiguration: Sendable {
         }
     }
 
-    /// `REDIS_URL` and `REDIS_POOL_SIZE`, parsed.
+    /// `REDIS_URL`, `REDIS_POOL_SIZE`, the TLS files, `REDIS_MODE` and the replication
+    /// settings, parsed.
     public static func redis(_ settings: ResolvedSettings) throws(ConfigurationError) -> RedisConfiguration {
         var configuration: RedisConfiguration
         do {
@@ -132,6 +133,26 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(Setting.redisURL.environmentName, "cannot be parsed")
         }
         configuration.poolSize = try settings.integer(.redisPoolSize, in: 1...256, default: 2)
+        let files = RedisTLSFiles(
+            caFile: settings[.redisTLSCAFile], certificateFile: settings[.redisTLSCertFile], keyFile: settings[.redisTLSKeyFile])
+        if files != RedisTLSFiles() {
+            guard configuration.tls != nil else {
+                throw ConfigurationError(Setting.redisTLSCAFile.environmentName, "needs a rediss:// REDIS_URL")
+            }
+            guard (files.certificateFile == nil) == (files.keyFile == nil) else {
+                throw ConfigurationError(Setting.redisTLSCertFile.environmentName, "and REDIS_TLS_KEY_FILE go together")
+            }
+            configuration.tls = files
+        }
+        if let text = settings[.redisMode] {
+            let name = text.lowercased() == "auto" ? "automatic" : text.lowercased()
+            guard let mode = RedisMode(rawValue: name) else {
+                throw ConfigurationError(Setting.redisMode.environmentName, "must be auto, standalone or cluster")
+            }
+            configuration.mode = mode
+        }
+        configuration.minimumReplicas = try settings.integer(.redisMinReplicas, in: 0...16, default: 0)
+        configuration.waitTimeout = try settings.seconds(.redisWaitTimeout, in: 0.001...10, default: .milliseconds(500))
         return configuration
     }
 

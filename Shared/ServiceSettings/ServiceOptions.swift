@@ -19,6 +19,12 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(.logFormat) var logFormat: String?
     @Option(.databasePoolSize) var databasePoolSize: String?
     @Option(.redisPoolSize) var redisPoolSize: String?
+    @Option(.redisTLSCAFile) var redisTLSCAFile: String?
+    @Option(.redisTLSCertFile) var redisTLSCertFile: String?
+    @Option(.redisTLSKeyFile) var redisTLSKeyFile: String?
+    @Option(.redisMode) var redisMode: String?
+    @Option(.redisMinReplicas) var redisMinReplicas: String?
+    @Option(.redisWaitTimeout) var redisWaitTimeout: String?
     @Option(.previousMasterKeys) var previousMasterKeys: String?
     @Option(.trustedProxies) var trustedProxies: String?
     @Option(.dispatcherConcurrency) var dispatcherConcurrency: String?
@@ -48,6 +54,12 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         case .logFormat: logFormat
         case .databasePoolSize: databasePoolSize
         case .redisPoolSize: redisPoolSize
+        case .redisTLSCAFile: redisTLSCAFile
+        case .redisTLSCertFile: redisTLSCertFile
+        case .redisTLSKeyFile: redisTLSKeyFile
+        case .redisMode: redisMode
+        case .redisMinReplicas: redisMinReplicas
+        case .redisWaitTimeout: redisWaitTimeout
         case .previousMasterKeys: previousMasterKeys
         case .trustedProxies: trustedProxies
         case .dispatcherConcurrency: dispatcherConcurrency

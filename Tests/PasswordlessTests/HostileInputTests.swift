@@ -303,8 +303,9 @@ struct HostileInputTests {
                     headers: ["Content-Type": "application/json"]
                 ).status == 200)
 
-            let control = try RedisConnection(configuration: RedisConfiguration(url: stack.redis.url))
-            _ = try control.send(RedisCommand("CLIENT", "PAUSE", "10000", "ALL"))
+            let control = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url))
+            try await control.send(RedisCommand("CLIENT", "PAUSE", "10000", "ALL"))
+            await control.shutdown()
             let paused = ContinuousClock.now
             let results = await Self.startRepeatedly(stack, client: tenant.clientID, prefix: "+141555531", count: 2)
             let readyStarted = ContinuousClock.now
