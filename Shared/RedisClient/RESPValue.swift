@@ -35,6 +35,12 @@ public enum RESPValue: Sendable, Equatable {
         }
     }
 
+    /// The message of an error reply.
+    public var errorMessage: String? {
+        if case .error(let message) = self { return message }
+        return nil
+    }
+
     /// The elements of an array reply.
     public var array: [RESPValue]? {
         if case .array(let a) = self { return a }

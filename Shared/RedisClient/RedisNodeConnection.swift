@@ -224,14 +224,6 @@ final class RedisNodeConnection: RedisRequestSink, Sendable {
     }
 }
 
-extension RESPValue {
-    /// The message of an error reply.
-    var errorMessage: String? {
-        if case .error(let message) = self { return message }
-        return nil
-    }
-}
-
 extension String {
     /// Whether the text is an IPv4 or IPv6 literal (TLS then checks the certificate's IP
     /// addresses, and sends no server name).

@@ -21,6 +21,13 @@ enum TestEnvironment {
     /// The shared test Redis (tests use their own key prefixes).
     static func redisURL() throws -> String { try require("PASSWORDLESS_TEST_REDIS_URL") }
     /// The folder holding the built executables.
+    /// Seed nodes of the test Redis Cluster (three masters, three replicas).
+    static func redisClusterURL() throws -> String { try require("PASSWORDLESS_TEST_REDIS_CLUSTER_URL") }
+
+    /// The TLS-only test Redis (`rediss://`) and the CA that signed its certificate.
+    static func redisTLSURL() throws -> String { try require("PASSWORDLESS_TEST_REDIS_TLS_URL") }
+    static func redisTLSCAFile() throws -> String { try require("PASSWORDLESS_TEST_REDIS_TLS_CA_FILE") }
+
     static func binDirectory() throws -> URL { URL(fileURLWithPath: try require("PASSWORDLESS_BIN_DIR")) }
     /// `redis-server`, for tests that start, stop and restart a Redis of their own.
     static func redisServerBinary() throws -> String { try require("REDIS_SERVER_BIN") }
