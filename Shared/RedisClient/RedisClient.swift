@@ -208,7 +208,7 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
             var next: [Routed] = []
             var refresh = false
             var backOff = false
-            var lastFailure: RedisError?
+            let retriesLeft = { (routed: Routed) in routed.attempts < Self.maximumAttempts && deadline > .now() }
             for (group, result) in zip(order.map { groups[$0]! }, results) {
                 let answers: [RESPValue]
                 switch result {
@@ -218,10 +218,15 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
                     // Refused before anything was sent (a master that died): safe to send again
                     // once the map names its replacement. Anything else may have run.
                     guard case .connectionFailed = error else { throw error }
-                    lastFailure = error
+                    for var routed in group {
+                        routed.attempts += 1
+                        routed.target = nil
+                        routed.asking = false
+                        guard retriesLeft(routed) else { throw error }
+                        next.append(routed)
+                    }
                     refresh = true
                     backOff = true
-                    next += group.map { Routed(index: $0.index, command: $0.command, attempts: $0.attempts + 1) }
                     continue
                 }
                 var offset = 0
@@ -236,36 +241,25 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
                         router.learn(slot: slot, movedTo: endpoint)
                         refresh = true
                         routed.target = endpoint
-                        next.append(routed)
                     case .ask(let endpoint):
                         routed.target = endpoint
                         routed.asking = true
-                        next.append(routed)
                     case .retry:
                         refresh = true
                         backOff = true
                         routed.target = nil
-                        next.append(routed)
                     case nil:
-                        if reply.isNoScript, let fallback = routed.command.evalFallback() {
-                            routed.command = fallback
-                            next.append(routed)
-                        } else {
+                        guard reply.isNoScript, let fallback = routed.command.evalFallback() else {
                             replies[routed.index] = reply
+                            continue
                         }
+                        routed.command = fallback
                     }
-                    if let last = next.last, last.index == routed.index, last.attempts >= Self.maximumAttempts || deadline <= .now() {
-                        next.removeLast()
-                        replies[routed.index] = reply  // out of retries: the redirect or error as it is
-                    }
+                    // Out of retries, the redirect or error reply is the answer.
+                    if retriesLeft(routed) { next.append(routed) } else { replies[routed.index] = reply }
                 }
             }
-            pending = next.filter { routed in
-                guard routed.attempts >= Self.maximumAttempts || deadline <= .now() else { return true }
-                // Only refused connections reach here out of retries.
-                return false
-            }
-            if pending.count < next.count, let lastFailure { throw lastFailure }
+            pending = next
             guard !pending.isEmpty else { break }
             if refresh { await router.refreshSlots() }
             if backOff {

@@ -66,7 +66,8 @@ final class RedisConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// Writes the requests in one buffer and one flush. Must be called on the event loop.
     func send(_ requests: [RedisRequest]) {
         guard let context, failure == nil else {
-            let error = failure ?? .connectionLost("the connection is closed")
+            // Never written: safe to send again on another connection.
+            let error = RedisError.connectionFailed("the connection closed before the request went out")
             for request in requests { request.completion(.failure(error)) }
             return
         }
