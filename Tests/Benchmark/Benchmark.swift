@@ -283,7 +283,7 @@ struct Run {
             peakMemory["passwordless-dispatcher"] ?? 0, services["passwordless-dispatcher"]?.memory.peak ?? 0)
         await stopService("passwordless-dispatcher")
         try await withRedis { redis in
-            _ = try await redis.send("DEL", RedisKeys.Queue.pending, RedisKeys.Queue.scheduled)
+            _ = try await DeliveryQueue(redis: redis, layout: QueueLayout()).discardPending(tenant: tenantID)
         }
         let rate = Double(window.count) / window.span.seconds
         log(String(format: "  %d deliveries in %.2f s: %.0f/s", window.count, window.span.seconds, rate))
