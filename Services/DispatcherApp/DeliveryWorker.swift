@@ -118,15 +118,27 @@ struct DeliveryWorker: Service, CustomStringConvertible {
     private func fetch(_ partition: QueuePartition, slots: DeliverySlots, into output: AsyncStream<TakenJob>.Continuation) async {
         let connection = redis.makeBlockingConnection()
         var idle = false
+        // Failures in a row: with a fetcher per partition, a Redis outage would otherwise log
+        // one line per partition every half second.
+        var failures = 0
+        func failed(_ what: String, _ error: RedisError) async {
+            if failures % 20 == 0 {
+                logger.warning(
+                    "cannot \(what)",
+                    metadata: ["partition": "\(partition.index)", "error": "\(error)", "failures_in_a_row": "\(failures + 1)"])
+            }
+            failures += 1
+            try? await Task.sleep(for: .milliseconds(500))
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if idle {
                 idle = false
                 do {
                     let woken = try await queue.waitForWork(in: partition, using: connection, timeout: Self.idleWait)
                     if woken && !slots.hasFree { try await queue.wake(partition) }
+                    failures = 0
                 } catch {
-                    logger.warning("cannot wait for jobs", metadata: ["partition": "\(partition.index)", "error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(500))
+                    await failed("wait for jobs", error)
                 }
                 continue
             }
@@ -137,10 +149,10 @@ struct DeliveryWorker: Service, CustomStringConvertible {
                 jobs = try await queue.take(granted, from: partition, worker: workerID).map { TakenJob(partition: partition, raw: $0) }
             } catch {
                 slots.release(granted)
-                logger.warning("cannot take jobs", metadata: ["partition": "\(partition.index)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
+                await failed("take jobs", error)
                 continue
             }
+            failures = 0
             slots.release(granted - jobs.count)
             held.withLockedValue { $0.formUnion(jobs) }
             for job in jobs { output.yield(job) }
