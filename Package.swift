@@ -123,6 +123,9 @@ let package = Package(
                 "PasswordlessCore",
                 "RedisClient",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/JobQueue",
             swiftSettings: swiftSettings
@@ -220,6 +223,7 @@ let package = Package(
             dependencies: [
                 "DeliveryTransport",
                 "HTTPService",
+                "JobQueue",
                 "LoginCodes",
                 "PasswordlessCore",
                 "PasswordlessStorage",

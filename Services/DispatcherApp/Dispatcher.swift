@@ -20,7 +20,8 @@ public enum Dispatcher: PasswordlessService {
         let router = setup.router()
         let settings = configuration.dispatcher
         let transport = CurlTransport(concurrency: settings.concurrency)
-        let queue = DeliveryQueue(redis: dependencies.redis)
+        let layout = QueueLayout(partitions: configuration.queuePartitions)
+        let queue = DeliveryQueue(redis: dependencies.redis, layout: layout)
         let metrics = DispatcherMetrics()
         let deliverer = JobDeliverer(
             queue: queue, directory: Directory(postgres: dependencies.postgres, logger: logger),
@@ -33,7 +34,8 @@ public enum Dispatcher: PasswordlessService {
             ],
             settings: settings, metrics: metrics, logger: logger)
         let worker = DeliveryWorker(
-            queue: queue, redis: dependencies.redis, deliverer: deliverer, settings: settings, metrics: metrics, logger: logger)
+            queue: queue, legacy: LegacyQueue(redis: dependencies.redis, layout: layout), redis: dependencies.redis, deliverer: deliverer,
+            settings: settings, metrics: metrics, logger: logger)
         // The transport starts before the worker, so it closes after the worker has stopped.
         return (router, [transport, worker])
     }

@@ -1,8 +1,10 @@
 import CoreMetrics
 import JobQueue
+import NIOConcurrencyHelpers
 
-/// The dispatcher's Prometheus series. Labels come from fixed sets only: provider names,
-/// outcomes and dead-letter reasons, never user data.
+/// The dispatcher's Prometheus series. Labels come from bounded sets only: provider names,
+/// outcomes, dead-letter reasons, partition numbers, and the ids of the few busiest tenants
+/// (plus `other`) — never user data.
 struct DispatcherMetrics: Sendable {
     let pending = Gauge(label: "passwordless_queue_pending")
     let processing = Gauge(label: "passwordless_queue_processing")
@@ -11,6 +13,10 @@ struct DispatcherMetrics: Sendable {
     let oldestPendingAge = Gauge(label: "passwordless_queue_oldest_pending_age_seconds")
     let inFlight = Meter(label: "passwordless_deliveries_in_flight")
     let reaped = Counter(label: "passwordless_jobs_reaped_total")
+    /// `passwordless_queue_tenant_pending` by tenant label, as last exported.
+    private let tenantGauges = NIOLockedValueBox<[String: Gauge]>([:])
+    /// The label of every tenant outside the busiest.
+    static let otherTenants = "other"
 
     func record(_ stats: QueueStats) {
         pending.record(stats.pending)
@@ -18,6 +24,32 @@ struct DispatcherMetrics: Sendable {
         scheduled.record(stats.scheduled)
         dead.record(stats.dead)
         oldestPendingAge.record(stats.oldestPendingAgeSeconds)
+        for partition in stats.partitions {
+            Gauge(label: "passwordless_queue_partition_pending", dimensions: [("partition", String(partition.index))])
+                .record(partition.pending)
+        }
+        recordTenants(stats)
+    }
+
+    /// The busiest tenants' pending depth, and the rest as `other`. A tenant that left the
+    /// busiest loses its series (so the label set stays at most ``QueueStats/busiestTenantCount`` + 1).
+    private func recordTenants(_ stats: QueueStats) {
+        var depths = Dictionary(stats.busiestTenants.map { ($0.tenant, $0.pending) }, uniquingKeysWith: +)
+        depths[Self.otherTenants] = stats.otherTenantsPending
+        let gone = tenantGauges.withLockedValue { gauges in
+            var gone: [Gauge] = []
+            for (tenant, gauge) in gauges where depths[tenant] == nil {
+                gone.append(gauge)
+                gauges[tenant] = nil
+            }
+            for (tenant, depth) in depths {
+                let gauge = gauges[tenant] ?? Gauge(label: "passwordless_queue_tenant_pending", dimensions: [("tenant", tenant)])
+                gauges[tenant] = gauge
+                gauge.record(depth)
+            }
+            return gone
+        }
+        for gauge in gone { gauge.destroy() }
     }
 
     /// Outcomes of delivery attempts: `delivered`, `retry`, `dead`.

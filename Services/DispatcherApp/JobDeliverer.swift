@@ -31,15 +31,16 @@ struct JobDeliverer: Sendable {
         JobLifecycle.Policy(maximumAttempts: settings.maximumAttempts, retryBase: settings.retryBase, retryCap: settings.retryCap)
     }
 
-    func deliver(_ raw: [UInt8], worker: String) async {
+    func deliver(_ taken: TakenJob, worker: String) async {
         var lifecycle = JobLifecycle(policy: policy)
-        let action = lifecycle.taken(raw, now: Date().millisecondsSince1970)
+        let action = lifecycle.taken(taken.raw, now: Date().millisecondsSince1970)
         guard case .deliver(let job) = action else {
-            await perform(action, raw: raw, worker: worker, attempt: nil)
+            await perform(action, taken: taken, worker: worker, attempt: nil)
             return
         }
         let attempt = await self.attempt(job)
-        await perform(lifecycle.finished(attempt.outcome, now: Date().millisecondsSince1970), raw: raw, worker: worker, attempt: attempt)
+        await perform(
+            lifecycle.finished(attempt.outcome, now: Date().millisecondsSince1970), taken: taken, worker: worker, attempt: attempt)
     }
 
     /// One delivery attempt and what is known about it afterwards.
@@ -86,7 +87,7 @@ struct JobDeliverer: Sendable {
 
     /// Carries out the lifecycle's decision: the settling step in Redis, with its log lines and
     /// metrics. `attempt` is nil when the job was buried before any delivery attempt.
-    private func perform(_ action: JobLifecycle.Action, raw: [UInt8], worker: String, attempt: Attempt?) async {
+    private func perform(_ action: JobLifecycle.Action, taken: TakenJob, worker: String, attempt: Attempt?) async {
         switch action {
         case .deliver:
             preconditionFailure("the lifecycle asks for one delivery, before any outcome")
@@ -95,7 +96,7 @@ struct JobDeliverer: Sendable {
             let latency = Double(Date().millisecondsSince1970 - attempt.job.createdAt) / 1000
             metrics.attempt(provider: attempt.provider, outcome: "delivered")
             metrics.latency(provider: attempt.provider, seconds: latency)
-            await settle("complete", worker: worker) { try await queue.complete(raw, worker: worker) }
+            await settle("complete", worker: worker) { try await queue.complete(taken, worker: worker) }
             var metadata = attempt.metadata
             metadata["provider_message"] = attempt.providerMessageID.map { "\($0)" }
             metadata["latency_ms"] = "\(Int(latency * 1000))"
@@ -107,7 +108,7 @@ struct JobDeliverer: Sendable {
             let metadata = attempt.metadata.merging(["error": "\(error)", "due_ms": "\(due)"]) { $1 }
             logger.warning("delivery failed; retry scheduled", metadata: metadata)
             await settle("schedule retry", worker: worker) {
-                try await queue.scheduleRetry(raw, updated: job.encoded(), due: due, worker: worker)
+                try await queue.scheduleRetry(taken, updated: job.encoded(), due: due, worker: worker)
             }
         case .bury(let letter, let burial):
             if let attempt { metrics.attempt(provider: attempt.provider, outcome: "dead") }
@@ -119,7 +120,7 @@ struct JobDeliverer: Sendable {
                 logger.warning("job dead-lettered", metadata: metadata.merging(["reason": "\(letter.reason)"]) { $1 })
             }
             metrics.deadLettered(reason: burial.rawValue)
-            await settle("dead-letter", worker: worker) { try await queue.deadLetter(raw, entry: encoded, worker: worker) }
+            await settle("dead-letter", worker: worker) { try await queue.deadLetter(taken, entry: encoded, worker: worker) }
         }
     }
 

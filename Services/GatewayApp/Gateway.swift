@@ -1,6 +1,7 @@
 import DeliveryTransport
 import HTTPService
 import Hummingbird
+import JobQueue
 import Logging
 import LoginCodes
 import PasswordlessCore
@@ -10,7 +11,8 @@ import ServiceSettings
 import TenantDirectory
 
 /// The gateway: the shared stores and probes, `/passwordless/start`, the user-management
-/// calls, and the forwarding of token routes.
+/// calls, and the forwarding of token routes; it refuses to run against a queue partitioned
+/// otherwise than `QUEUE_PARTITIONS` says.
 public enum Gateway: PasswordlessService {
     public static let kind = ServiceKind.gateway
 
@@ -18,8 +20,9 @@ public enum Gateway: PasswordlessService {
         let (configuration, dependencies, logger) = (setup.configuration, setup.dependencies, setup.logger)
         let directory = Directory(postgres: dependencies.postgres, logger: logger)
         let router = setup.router(cors: CORSMiddleware(isKnownOrigin: directory.isKnownWebOrigin))
+        let queue = QueueLayout(partitions: configuration.queuePartitions)
         let starter = LoginStarter(
-            postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger)
+            postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, queue: queue, logger: logger)
         let hasher = CredentialHasher(masterKey: configuration.masterKey)
         let transport = CurlTransport(concurrency: 32)
 
@@ -31,6 +34,6 @@ public enum Gateway: PasswordlessService {
             .addRoutes(to: router)
         TokenProxyController(tokenServiceURL: configuration.tokenServiceURL, transport: transport).addRoutes(to: router)
         OpenAPIDocument.addRoutes(to: router)
-        return (router, [transport])
+        return (router, [QueueLayoutCheck(layout: queue, redis: dependencies.redis, logger: logger), transport])
     }
 }

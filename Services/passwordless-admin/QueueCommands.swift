@@ -10,16 +10,18 @@ struct QueueCommand: AsyncParsableCommand {
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Pending, processing (per live worker), scheduled retries, dead letters and the age of the oldest pending job.")
+            abstract:
+                "Pending, processing (per worker), scheduled retries, dead letters and the oldest pending job's age, over all partitions; "
+                + "each partition's numbers and the busiest tenants.")
         @OptionGroup var store: StoreOptions
         @Flag(help: "Print one JSON object (one per line with --watch).") var json = false
         @Flag(help: "Print again every --interval seconds until interrupted.") var watch = false
         @Option(help: "Seconds between two prints with --watch.") var interval: Double = 2
 
         func run() async throws {
-            try await store.withRedis { redis in
+            try await store.withQueue { redis, layout in
                 repeat {
-                    let stats = try await QueueStats.read(from: redis)
+                    let stats = try await QueueStats.read(from: redis, layout: layout)
                     print(json ? Self.json(stats) : Self.text(stats))
                     if watch { try await Task.sleep(for: .milliseconds(Int(max(0.2, interval) * 1000))) }
                 } while watch
@@ -40,6 +42,23 @@ struct QueueCommand: AsyncParsableCommand {
             for worker in stats.workers {
                 lines.append("  worker \(worker.id): \(worker.processing) processing\(worker.alive ? "" : " (heartbeat expired)")")
             }
+            if !stats.busiestTenants.isEmpty {
+                lines.append("busiest tenants (pending):")
+                for depth in stats.busiestTenants { lines.append("  \(depth.tenant): \(depth.pending)") }
+                if stats.otherTenantsPending > 0 { lines.append("  other: \(stats.otherTenantsPending)") }
+            }
+            lines.append("partitions (pending/processing/scheduled/dead, tenants with work):")
+            for partition in stats.partitions {
+                lines.append(
+                    "  \(partition.index): \(partition.pending)/\(partition.processing)/\(partition.scheduled)/\(partition.dead), "
+                        + "\(partition.tenants) tenant\(partition.tenants == 1 ? "" : "s")")
+            }
+            if !stats.legacy.isEmpty {
+                let legacy = stats.legacy
+                lines.append(
+                    "before partitions (pl:{queue}:…, being drained): \(legacy.pending)/\(legacy.processing)/\(legacy.scheduled)/\(legacy.dead)"
+                )
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -57,8 +76,10 @@ struct DeadCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
-            let letters = try await store.withRedis { redis in try await DeadLetters(redis: redis).list(limit: limit) }
-            for (entry, _) in letters {
+            let letters = try await store.withQueue { redis, layout in
+                try await DeadLetters(redis: redis, layout: layout).list(limit: limit)
+            }
+            for entry in letters.map(\.letter) {
                 if json {
                     print(Output.jsonText(Line(entry)))
                 } else {
@@ -137,11 +158,11 @@ struct DeadCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (id, all) = (self.id, self.all)
-            let counts = try await store.withRedis { redis -> [DeadLetters.RequeueOutcome: Int] in
-                let dead = DeadLetters(redis: redis)
+            let counts = try await store.withQueue(record: true) { redis, layout -> [DeadLetters.RequeueOutcome: Int] in
+                let dead = DeadLetters(redis: redis, layout: layout)
                 var counts: [DeadLetters.RequeueOutcome: Int] = [:]
-                for (entry, raw) in try await dead.list() where all || entry.id == id {
-                    counts[try await dead.requeue(entry, raw: raw), default: 0] += 1
+                for listed in try await dead.list() where all || listed.letter.id == id {
+                    counts[try await dead.requeue(listed), default: 0] += 1
                 }
                 return counts
             }
@@ -156,11 +177,11 @@ struct DeadCommand: AsyncParsableCommand {
     }
 
     struct Purge: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete every dead letter.")
+        static let configuration = CommandConfiguration(abstract: "Delete every dead letter, in every partition.")
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let purged = try await store.withRedis { redis in try await DeadLetters(redis: redis).purge() }
+            let purged = try await store.withQueue { redis, layout in try await DeadLetters(redis: redis, layout: layout).purge() }
             print("purged: \(purged)")
         }
     }

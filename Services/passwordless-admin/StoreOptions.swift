@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JobQueue
 import Logging
 import PasswordlessCore
 import PasswordlessStorage
@@ -15,9 +16,14 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .customLong(Setting.redisURL.longName), help: "Redis URL (default: $REDIS_URL)")
     var redisURL: String?
 
+    @Option(
+        name: .customLong(Setting.queuePartitions.longName),
+        help: "Partitions of the send queue, as the services have them (default: $QUEUE_PARTITIONS, else 16)")
+    var queuePartitions: String?
+
     /// The settings from the environment with these flags on top, resolved as the services resolve theirs.
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) -> ResolvedSettings {
-        let flags: [Setting: String?] = [.databaseURL: databaseURL, .redisURL: redisURL]
+        let flags: [Setting: String?] = [.databaseURL: databaseURL, .redisURL: redisURL, .queuePartitions: queuePartitions]
         return ResolvedSettings(flags: flags.compactMapValues { $0 }, environment: environment)
     }
 
@@ -73,6 +79,21 @@ struct StoreOptions: ParsableArguments {
                 await client.shutdown()
                 throw error
             }
+        }
+    }
+
+    /// Runs `body` with a running Redis client and the queue's layout, once the layout is found
+    /// to match the queue in Redis (`QUEUE_PARTITIONS` against the recorded count; a command that
+    /// queues jobs, `record`, also records the count when none is). A mismatch is one line.
+    func withQueue<T: Sendable>(record: Bool = false, _ body: (RedisClient, QueueLayout) async throws -> T) async throws -> T {
+        let layout = QueueLayout(partitions: try ServiceConfiguration.queuePartitions(settings()))
+        return try await withRedis { redis in
+            do {
+                try await layout.verify(using: redis, record: record)
+            } catch let error as QueuePartitionMismatch {
+                throw AdminError(error.description)
+            }
+            return try await body(redis, layout)
         }
     }
 

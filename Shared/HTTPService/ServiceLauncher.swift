@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Observability
+import PasswordlessCore
 import PasswordlessStorage
 import Prometheus
 import ServiceLifecycle
@@ -12,7 +13,8 @@ import ServiceSettings
 /// SIGTERM or SIGINT.
 ///
 /// Missing or malformed settings end the process at once with one line naming the setting
-/// (exit 2); a database that was not migrated ends it with the instruction to migrate (exit 1).
+/// (exit 2); a ``StartupRefusal`` (a database that was not migrated, a queue partitioned
+/// otherwise) ends it with its one line (exit 1).
 public enum ServiceLauncher {
     public static func run<App: ApplicationProtocol>(
         _ kind: ServiceKind,
@@ -44,7 +46,7 @@ public enum ServiceLauncher {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
             logger.info("stopped")
             exit(0)
-        } catch let error as SchemaError {
+        } catch let error as any StartupRefusal {
             fail(kind, error.description, code: 1)
         } catch {
             logger.critical("exiting", metadata: ["error": "\(String(reflecting: error))"])

@@ -1,21 +1,42 @@
 import Foundation
 import RedisClient
 
-/// The dead-letter list, as operators inspect and replay it.
+/// The dead letters of every partition, and those the previous release left in
+/// `pl:{queue}:dead`, as operators inspect and replay them.
 public struct DeadLetters: Sendable {
     let redis: RedisClient
+    let layout: QueueLayout
 
-    public init(redis: RedisClient) {
+    public init(redis: RedisClient, layout: QueueLayout) {
         self.redis = redis
+        self.layout = layout
     }
 
-    /// The newest `limit` dead letters, with their raw entries (for exact removal).
-    public func list(limit: Int = DeliveryQueue.deadLetterCap) async throws -> [(entry: DeadLetter, raw: [UInt8])] {
-        let reply = try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.dead, 0, limit - 1))
-        return (reply.array ?? []).compactMap { value in
-            guard let bytes = value.bytes, let entry = try? JSONDecoder().decode(DeadLetter.self, from: Data(bytes)) else { return nil }
-            return (entry, bytes)
+    /// One dead letter as listed: the entry, its raw bytes (for exact removal) and where it lies.
+    public struct Listed: Sendable {
+        public var letter: DeadLetter
+        public var raw: [UInt8]
+        /// Its partition; nil for the previous release's list.
+        public var partition: QueuePartition?
+    }
+
+    /// The newest `limit` dead letters over all partitions, newest first.
+    public func list(limit: Int = DeliveryQueue.deadLetterCap) async throws(RedisError) -> [Listed] {
+        guard limit > 0 else { return [] }
+        let sources: [QueuePartition?] = layout.partitions + [nil]
+        let replies = try await redis.pipeline(
+            sources.map { RedisCommand("LRANGE", $0?.dead ?? RedisKeys.Queue.Legacy.dead, 0, limit - 1) })
+        var listed: [Listed] = []
+        for (partition, reply) in zip(sources, replies) {
+            for bytes in (try reply.throwingServerError().array ?? []).compactMap(\.bytes) {
+                guard let letter = try? JSONDecoder().decode(DeadLetter.self, from: Data(bytes)) else { continue }
+                listed.append(Listed(letter: letter, raw: bytes, partition: partition))
+            }
         }
+        // Each list is newest first; merged by the time of death (stable, so ties keep list order).
+        return Array(
+            listed.enumerated().sorted { ($0.element.letter.diedAt, -$0.offset) > ($1.element.letter.diedAt, -$1.offset) }
+                .map(\.element).prefix(limit))
     }
 
     /// What a requeue did with one dead letter.
@@ -29,29 +50,38 @@ public struct DeadLetters: Sendable {
         case malformed
     }
 
-    /// Puts a dead job back in pending with its attempts reset, if its code is still live.
-    public func requeue(_ entry: DeadLetter, raw: [UInt8], now: Date = Date()) async throws -> RequeueOutcome {
-        guard var job = entry.job else { return .malformed }
+    /// Puts a dead job back in its tenant's pending list with its attempts reset, if its code is
+    /// still live.
+    ///
+    /// A dead letter of the previous release's list moves across slots in two steps: it is
+    /// queued first and removed after, so a second operator requeueing it at the same moment can
+    /// send it twice, never lose it.
+    public func requeue(_ listed: Listed, now: Date = Date()) async throws(RedisError) -> RequeueOutcome {
+        guard var job = listed.letter.job else { return .malformed }
         guard job.codeExpiresAt > now.millisecondsSince1970 else { return .expired }
         job.attempts = 0
-        let moved = try await redis.eval(
-            Self.requeueScript, keys: [RedisKeys.Queue.dead, RedisKeys.Queue.pending], arguments: [raw, job.encoded()])
+        guard let partition = listed.partition else {
+            _ = try await redis.send(DeliveryQueue.enqueue(job, layout: layout))
+            try await redis.send(RedisCommand("LREM", RedisKeys.Queue.Legacy.dead, 1, listed.raw))
+            return .requeued
+        }
+        let moved = try await redis.send(Self.requeueCommand(listed.raw, as: job.encoded(), in: partition))
         return moved.int == 1 ? .requeued : .gone
     }
 
-    /// Empties the list; returns how many entries it held.
-    @discardableResult
-    public func purge() async throws -> Int {
-        let replies = try await redis.pipeline([RedisCommand("LLEN", RedisKeys.Queue.dead), RedisCommand("DEL", RedisKeys.Queue.dead)])
-        return Int(replies[0].int ?? 0)
+    static func requeueCommand(_ raw: [UInt8], as job: [UInt8], in partition: QueuePartition) -> RedisCommand {
+        .evalsha(
+            QueueScripts.requeueDead, keys: [partition.dead, partition.ready, partition.wake],
+            arguments: [raw, job, partition.tenantPrefix, QueueScripts.wakeTokens])
     }
 
-    static let requeueScript = RedisScript(
-        """
-        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
-            redis.call('RPUSH', KEYS[2], ARGV[2])
-            return 1
-        end
-        return 0
-        """)
+    /// Empties every dead-letter list; returns how many entries they held.
+    @discardableResult
+    public func purge() async throws(RedisError) -> Int {
+        let keys = layout.partitions.map(\.dead) + [RedisKeys.Queue.Legacy.dead]
+        let replies = try await redis.pipeline(keys.flatMap { [RedisCommand("LLEN", $0), RedisCommand("DEL", $0)] })
+        var purged = 0
+        for (index, reply) in replies.enumerated() where index % 2 == 0 { purged += Int(try reply.throwingServerError().int ?? 0) }
+        return purged
+    }
 }

@@ -8,7 +8,7 @@ import RedisClient
 ///
 /// A code hash lives an hour past the code's own expiry so that a late attempt is told the code
 /// *expired* rather than that it is wrong; the script compares the expiry with Redis' clock.
-/// Issuing a code overwrites the hash (the latest code wins, attempts start again) and pushes
+/// Issuing a code overwrites the hash (the latest code wins, attempts start again) and queues
 /// its send job in the same round trip.
 public struct CodeStore: Sendable {
     /// Wrong tries a code survives: the third wrong try deletes it.
@@ -19,11 +19,14 @@ public struct CodeStore: Sendable {
     let redis: RedisClient
     let macKey: SymmetricKey
     let tagger: RecipientTagger
+    /// Where send jobs go; nil for a store that only checks codes (the token service).
+    let queue: QueueLayout?
 
-    public init(redis: RedisClient, masterKey: MasterKey) {
+    public init(redis: RedisClient, masterKey: MasterKey, queue: QueueLayout? = nil) {
         self.redis = redis
         self.macKey = masterKey.key(for: .codeMAC)
         self.tagger = RecipientTagger(masterKey: masterKey)
+        self.queue = queue
     }
 
     /// Stores `code` for the recipient (replacing any earlier one, also one stored under a
@@ -69,7 +72,21 @@ public struct CodeStore: Sendable {
             RedisCommand("PEXPIRE", key, Int64(ttlSeconds) * 1000 + Self.expiredGrace),
             RedisCommand("DEL", RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized)),
         ]
-        if let job { commands.append(DeliveryQueue.enqueue(job)) }
+        if let job {
+            guard let queue else { preconditionFailure("a CodeStore that enqueues send jobs needs the queue's layout") }
+            // Until this process has seen the queue's partition count recorded as its own, it
+            // checks first: a job in a partition no dispatcher serves would never be sent.
+            if !queue.isVerified {
+                do {
+                    try await queue.verify(using: redis)
+                } catch let error as RedisError {
+                    throw error
+                } catch {
+                    throw .unexpectedReply("\(error)")
+                }
+            }
+            commands.append(DeliveryQueue.enqueue(job, layout: queue))
+        }
         // Durable: with REDIS_MIN_REPLICAS, the start is acknowledged only once replicas have the
         // code and its job, so a master that dies right after cannot take an acknowledged code
         // with it. The decoy's record takes the same path, so it costs the same.

@@ -19,9 +19,9 @@ public struct LoginStarter: Sendable {
     let jobSeal: SecretBox
     let tagger: RecipientTagger
 
-    public init(postgres: PostgresClient, redis: RedisClient, masterKey: MasterKey, logger: Logger) {
+    public init(postgres: PostgresClient, redis: RedisClient, masterKey: MasterKey, queue: QueueLayout, logger: Logger) {
         users = UserRepository(client: postgres, logger: logger)
-        codes = CodeStore(redis: redis, masterKey: masterKey)
+        codes = CodeStore(redis: redis, masterKey: masterKey, queue: queue)
         self.redis = redis
         jobSeal = SecretBox(masterKey: masterKey, purpose: .jobSeal)
         tagger = RecipientTagger(masterKey: masterKey)

@@ -1,4 +1,5 @@
 import Logging
+import PasswordlessCore
 import PostgresNIO
 
 /// Applies and checks the versioned schema.
@@ -75,7 +76,7 @@ public struct Migrator: Sendable {
 }
 
 /// The database's schema does not match what this build needs.
-public enum SchemaError: Error, Equatable, CustomStringConvertible {
+public enum SchemaError: StartupRefusal, Equatable {
     case notMigrated(missing: [Int])
 
     public var description: String {

@@ -1,7 +1,7 @@
 /// The namespace of every Redis key the services use.
 ///
 /// Each key carries a hash tag (`{…}`) so the layout works on Redis Cluster: the keys one script
-/// touches share a tag (all queue keys share `{queue}`), and per-recipient keys are spread by
+/// touches share a tag (each queue partition's keys share `{queue:N}`), and per-recipient keys are spread by
 /// recipient so no slot gets hot. No key name holds an email address, a phone number or a
 /// client address: those appear only as keyed HMACs (``RecipientTagger``).
 ///

@@ -28,6 +28,9 @@ public struct ServiceConfiguration: Sendable {
     /// Proxies whose `auth0-forwarded-for` / `X-Forwarded-For` headers name the client.
     public var trustedProxies: [IPNetwork] = []
     public var dispatcher = DispatcherSettings()
+    /// How many partitions the send queue has (`QUEUE_PARTITIONS`); every process must agree,
+    /// and the queue in Redis records the number it was made with.
+    public var queuePartitions = ServiceConfiguration.defaultQueuePartitions
     /// How long one Redis or PostgreSQL call may take (`DEPENDENCY_TIMEOUT`); past it, the
     /// request answers 503 `temporarily_unavailable`.
     public var dependencyTimeout: Duration = .seconds(2)
@@ -85,11 +88,20 @@ public struct ServiceConfiguration: Sendable {
             retryCap: .seconds(try settings.integer(.dispatcherRetryCap, in: 1...3600, default: 60)),
             heartbeatTTL: .seconds(try settings.integer(.dispatcherHeartbeatTTL, in: 2...3600, default: 15)),
             shutdownGrace: .seconds(try settings.integer(.dispatcherShutdownGrace, in: 0...600, default: 10)))
+        queuePartitions = try Self.queuePartitions(settings)
         dependencyTimeout = try settings.seconds(.dependencyTimeout, in: 0.1...60, default: .seconds(2))
         httpTimeouts = HTTPTimeouts(
             head: try settings.seconds(.httpHeadTimeout, in: 0.1...3600, default: .seconds(10)),
             body: try settings.seconds(.httpBodyTimeout, in: 0.1...3600, default: .seconds(30)),
             idle: try settings.seconds(.httpIdleTimeout, in: 0.1...3600, default: .seconds(60)))
+    }
+
+    /// The default of `QUEUE_PARTITIONS`.
+    public static let defaultQueuePartitions = 16
+
+    /// `QUEUE_PARTITIONS`: 1 to 1024.
+    public static func queuePartitions(_ settings: ResolvedSettings) throws(ConfigurationError) -> Int {
+        try settings.integer(.queuePartitions, in: 1...1024, default: defaultQueuePartitions)
     }
 
     /// `PASSWORDLESS_PREVIOUS_MASTER_KEYS`, decoded.

@@ -32,6 +32,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(.dispatcherRetryCap) var dispatcherRetryCap: String?
     @Option(.dispatcherHeartbeatTTL) var dispatcherHeartbeatTTL: String?
     @Option(.dispatcherShutdownGrace) var dispatcherShutdownGrace: String?
+    @Option(.queuePartitions) var queuePartitions: String?
     @Option(.dependencyTimeout) var dependencyTimeout: String?
     @Option(.httpHeadTimeout) var httpHeadTimeout: String?
     @Option(.httpBodyTimeout) var httpBodyTimeout: String?
@@ -67,6 +68,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         case .dispatcherRetryCap: dispatcherRetryCap
         case .dispatcherHeartbeatTTL: dispatcherHeartbeatTTL
         case .dispatcherShutdownGrace: dispatcherShutdownGrace
+        case .queuePartitions: queuePartitions
         case .dependencyTimeout: dependencyTimeout
         case .httpHeadTimeout: httpHeadTimeout
         case .httpBodyTimeout: httpBodyTimeout

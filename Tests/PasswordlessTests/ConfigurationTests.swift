@@ -67,6 +67,14 @@ struct ConfigurationTests {
         #expect(problem(Self.good, ["--http-head-timeout", "0"])?.setting == "HTTP_HEAD_TIMEOUT")
     }
 
+    @Test func queuePartitionsDefaultTo16AndFollowTheFlag() throws {
+        #expect(try load(Self.good).queuePartitions == 16)
+        var environment = Self.good
+        environment["QUEUE_PARTITIONS"] = "32"
+        #expect(try load(environment, kind: .dispatcher).queuePartitions == 32)
+        #expect(try load(environment, ["--queue-partitions", "4"]).queuePartitions == 4)
+    }
+
     @Test func eachServiceHasItsOwnDefaultPort() throws {
         #expect(try load(Self.good, kind: .gateway).port == 8080)
         #expect(try load(Self.good, kind: .token).port == 8081)
@@ -116,6 +124,8 @@ struct ConfigurationTests {
         ("LOG_FORMAT", "xml", "text or json"),
         ("TOKEN_SERVICE_URL", "ftp://x", "http"),
         ("REDIS_POOL_SIZE", "0", "1 to 256"),
+        ("QUEUE_PARTITIONS", "0", "1 to 1024"),
+        ("QUEUE_PARTITIONS", "sixteen", "whole number"),
     ])
     func malformedSettingsAreNamed(name: String, value: String, mention: String) {
         var environment = Self.good

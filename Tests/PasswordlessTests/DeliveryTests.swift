@@ -45,7 +45,18 @@ struct DeliveryTests {
     static func stats(_ stack: PasswordlessStack) async throws -> QueueStats {
         let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
         defer { Task { await redis.shutdown() } }
-        return try await QueueStats.read(from: redis)
+        return try await QueueStats.read(from: redis, layout: QueueLayout())
+    }
+
+    /// Every pending job in the partitions (each tenant's list in every partition's ring).
+    static func pendingJobs(_ redis: RedisClient, layout: QueueLayout = QueueLayout()) async throws -> [[UInt8]] {
+        var jobs: [[UInt8]] = []
+        for partition in layout.partitions {
+            for tenant in try await redis.send("LRANGE", partition.ready, 0, -1).array?.compactMap(\.string) ?? [] {
+                jobs += try await redis.send("LRANGE", partition.tenant(tenant), 0, -1).array?.compactMap(\.bytes) ?? []
+            }
+        }
+        return jobs
     }
 
     /// Every list but dead is empty (within a moment: the provider records a message just before
@@ -175,7 +186,7 @@ struct DeliveryTests {
     }
 
     /// A job in a live worker's processing list that the worker does not hold (Redis moved it
-    /// but its `BLMOVE` reply was lost) is handed back and delivered.
+    /// but the take's reply was lost) is handed back and delivered.
     @Test func orphanedJobsOfALiveWorkerAreHandedBack() async throws {
         var options = PasswordlessStack.Options()
         options.twilioArguments = ["--delay-ms", "1500"]
@@ -184,9 +195,13 @@ struct DeliveryTests {
             let tenant = try await stack.makeTenant()
             try await Self.requestCodes(stack, clientID: tenant.clientID, count: 3, parallel: 1)
             let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
-            let worker = try #require(try await redis.send("SMEMBERS", "pl:{queue}:workers").array?.first?.string)
-            let moved = try await redis.send("LMOVE", "pl:{queue}:pending", "pl:{queue}:processing:\(worker)", "RIGHT", "LEFT")
-            #expect(moved.bytes != nil, "nothing was pending to orphan")
+            let layout = QueueLayout()
+            let worker = try #require(try await redis.send("SMEMBERS", layout.partitions[0].workers).array?.first?.string)
+            var moved = 0
+            for partition in layout.partitions where moved == 0 {
+                moved = try await DeliveryQueue(redis: redis, layout: layout).take(1, from: partition, worker: worker).count
+            }
+            #expect(moved == 1, "nothing was pending to orphan")
             await redis.shutdown()
             let all = await TestEnvironment.eventually(within: .seconds(20)) { Set(Self.deliveredJobIDs(stack)).count == 3 }
             #expect(all, "the orphaned job was not delivered:\n\(stack.dispatcher.output.suffix(2000))")
@@ -233,7 +248,8 @@ struct DeliveryTests {
     }
 
     /// Bytes that are not a job are dead-lettered as an entry operators can list (without the
-    /// bytes), count and purge, and that is never requeued.
+    /// bytes), count and purge, and that is never requeued. They are pushed where the previous
+    /// release queued jobs, so they also go through the drain of that list into the partitions.
     @Test func malformedJobsAreDeadLetteredVisibly() async throws {
         try await PasswordlessStack.with { stack in
             let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
@@ -283,8 +299,7 @@ struct DeliveryTests {
 
             try await Task.sleep(for: .seconds(3))  // let the fake provider finish requests that were cut off
             let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
-            let pending = try await redis.send(RedisCommand("LRANGE", "pl:{queue}:pending", 0, -1)).array ?? []
-            let pendingIDs = pending.compactMap { $0.bytes.flatMap { try? SendJob.decode($0).id } }
+            let pendingIDs = try await Self.pendingJobs(redis).compactMap { try? SendJob.decode($0).id }
             await redis.shutdown()
             let delivered = Set(Self.deliveredJobIDs(stack))
             #expect(delivered.union(pendingIDs).count == total, "\(delivered.count) delivered + \(pendingIDs.count) pending ≠ \(total)")

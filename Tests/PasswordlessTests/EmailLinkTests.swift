@@ -35,7 +35,7 @@ struct EmailLinkTests {
             tenantID: tenantID, connectionID: connectionID, clientID: tenant.clientID, applicationName: applicationName,
             recipient: recipient, expiresAt: Date().addingTimeInterval(600))
         let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
-        _ = try await redis.send(DeliveryQueue.enqueue(job))
+        _ = try await redis.send(DeliveryQueue.enqueue(job, layout: QueueLayout()))
         await redis.shutdown()
         return (code, link)
     }

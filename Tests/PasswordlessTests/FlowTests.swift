@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import JobQueue
 import PostgresNIO
 import RedisClient
 import Testing
@@ -271,12 +272,12 @@ struct FlowTests {
             #expect(refused.status == 200)
             let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
             let dead = await TestEnvironment.eventually(within: .seconds(10)) {
-                ((try? await redis.send("LLEN", "pl:{queue}:dead").int) ?? 0) == 1
+                ((try? await QueueStats.read(from: redis, layout: QueueLayout()).dead) ?? 0) == 1
             }
             #expect(dead, "the refused job is not in dead letters; dispatcher:\n\(stack.dispatcher.output)")
-            let entry = try await redis.send("LINDEX", "pl:{queue}:dead", 0).string ?? ""
-            #expect(entry.contains("21211"), "\(entry)")
-            #expect(try await redis.send("ZCARD", "pl:{queue}:scheduled").int == 0)
+            let entry = try await DeadLetters(redis: redis, layout: QueueLayout()).list().first
+            #expect(entry?.letter.reason.contains("21211") == true, "\(String(describing: entry?.letter))")
+            #expect(try await QueueStats.read(from: redis, layout: QueueLayout()).scheduled == 0)
             #expect(stack.smsMessages().filter { $0.To == "+15005550001" }.isEmpty)
             await redis.shutdown()
         }

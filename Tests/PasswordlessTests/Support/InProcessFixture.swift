@@ -143,27 +143,26 @@ struct InProcessFixture: Sendable {
     }
 
     private func newestJob(for recipient: String) async throws -> SendJob? {
-        try await withRedis { redis in
-            let raw = try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.pending, 0, -1)).array?.compactMap(\.bytes) ?? []
-            let jobs = raw.compactMap { try? SendJob.decode($0) }
-            return jobs.first(where: { $0.recipient == recipient && [sms.id, email.id].contains($0.connectionID) })
-        }
+        try await queuedJobsOfThisFixture().filter { $0.recipient == recipient }.max { $0.createdAt < $1.createdAt }
     }
 
     /// How many jobs this fixture's connections have queued.
     func queuedJobs() async throws -> Int {
+        try await queuedJobsOfThisFixture().count
+    }
+
+    /// The jobs pending for the fixture's tenant (its own, since each fixture has a tenant of its own).
+    private func queuedJobsOfThisFixture() async throws -> [SendJob] {
         try await withRedis { redis in
-            let raw = try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.pending, 0, -1)).array?.compactMap(\.bytes) ?? []
-            return raw.compactMap { try? SendJob.decode($0) }.filter { [sms.id, email.id].contains($0.connectionID) }.count
+            try await DeliveryQueue(redis: redis, layout: QueueLayout(partitions: configuration.queuePartitions)).pending(tenant: tenant.id)
+                .compactMap { try? SendJob.decode($0) }.filter { [sms.id, email.id].contains($0.connectionID) }
         }
     }
 
     private func removeJobs() async throws {
-        try await withRedis { redis in
-            let raw = try await redis.send(RedisCommand("LRANGE", RedisKeys.Queue.pending, 0, -1)).array?.compactMap(\.bytes) ?? []
-            for entry in raw where (try? SendJob.decode(entry)).map({ [sms.id, email.id].contains($0.connectionID) }) == true {
-                _ = try await redis.send(RedisCommand("LREM", RedisKeys.Queue.pending, 0, entry))
-            }
+        _ = try await withRedis { redis in
+            try await DeliveryQueue(redis: redis, layout: QueueLayout(partitions: configuration.queuePartitions)).discardPending(
+                tenant: tenant.id)
         }
     }
 
