@@ -205,6 +205,19 @@ for name, service in compose["services"].items():
         check(not unknown, f"compose {name} sets unknown variables {sorted(unknown)}")
 check({"postgres", "redis"} <= set(compose["services"]), "compose lacks PostgreSQL or Redis")
 
+# Compose, Redis Cluster override: six cluster nodes, and services that list them as seeds. The
+# variables it sets are settings, or the Redis ones ARCHITECTURE.md ("Redis deployments") adds.
+REDIS_DEPLOYMENT_SETTINGS = {"REDIS_MIN_REPLICAS", "REDIS_WAIT_TIMEOUT", "REDIS_MODE", "REDIS_TLS_CA_FILE", "REDIS_TLS_CERT_FILE",
+                             "REDIS_TLS_KEY_FILE"}
+cluster = yaml.safe_load(open(os.path.join(DEPLOY, "docker", "compose.cluster.yaml"), encoding="utf-8"))
+cluster_nodes = {n for n, s in cluster["services"].items() if "--cluster-enabled" in (s.get("command") or [])}
+check(len(cluster_nodes) == 6, f"compose.cluster.yaml should run six cluster nodes, runs {sorted(cluster_nodes)}")
+for name in ["gateway", "token", "dispatcher"]:
+    env = cluster["services"].get(name, {}).get("environment", {})
+    check(set(env) <= settings | REDIS_DEPLOYMENT_SETTINGS, f"compose.cluster.yaml {name} sets unknown variables {sorted(set(env) - settings - REDIS_DEPLOYMENT_SETTINGS)}")
+    seeds = {seed.split(":")[0] for seed in re.sub(r"^rediss?://", "", env.get("REDIS_URL", "")).split("/")[0].split(",")}
+    check(len(seeds) >= 3 and seeds <= cluster_nodes, f"compose.cluster.yaml {name}: REDIS_URL should list cluster nodes as seeds: {env.get('REDIS_URL')}")
+
 # Dockerfile
 dockerfile = open(os.path.join(DEPLOY, "docker", "Dockerfile"), encoding="utf-8").read()
 for executable in executables:

@@ -6,9 +6,27 @@ import Tokens
 /// The limits the services are compared with, measured in the same run on the same machine.
 enum RawLimits {
     /// `redis-benchmark` SET and GET at 64 connections, no pipelining: simple commands a second.
-    static func redisCommandsPerSecond(port: Int) throws -> Double {
-        let csv = try run(
-            "/usr/bin/env", ["redis-benchmark", "-h", "127.0.0.1", "-p", "\(port)", "-c", "64", "-n", "200000", "-t", "set,get", "--csv"])
+    /// `url` is the benchmark's `REDIS_URL`: with several seed nodes, `--cluster` from the first;
+    /// `rediss://`, TLS with `REDIS_TLS_CA_FILE` (and `REDIS_TLS_CERT_FILE`/`REDIS_TLS_KEY_FILE`).
+    static func redisCommandsPerSecond(url: String) throws -> Double {
+        guard let schemeEnd = url.range(of: "://") else { throw BenchError("not a Redis URL: \(url)") }
+        let scheme = url[..<schemeEnd.lowerBound]
+        let seeds = url[schemeEnd.upperBound...].split(separator: "/")[0].split(separator: ",")
+        let first = seeds[0].split(separator: "@").last ?? seeds[0]
+        let host = first.split(separator: ":").first.map(String.init) ?? "127.0.0.1"
+        let port = first.split(separator: ":").dropFirst().first.map(String.init) ?? "6379"
+        var arguments = ["redis-benchmark", "-h", host, "-p", port]
+        if seeds.count > 1 { arguments.append("--cluster") }
+        if scheme == "rediss" {
+            let environment = ProcessInfo.processInfo.environment
+            arguments.append("--tls")
+            for (option, variable) in [
+                ("--cacert", "REDIS_TLS_CA_FILE"), ("--cert", "REDIS_TLS_CERT_FILE"), ("--key", "REDIS_TLS_KEY_FILE"),
+            ] {
+                if let file = environment[variable] { arguments += [option, file] }
+            }
+        }
+        let csv = try run("/usr/bin/env", arguments + ["-c", "64", "-n", "200000", "-t", "set,get", "--csv"])
         // "test","rps",…  then  "SET","76335.88",…
         let rates = csv.split(separator: "\n").dropFirst().compactMap { line -> Double? in
             let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }

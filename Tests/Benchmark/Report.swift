@@ -1,6 +1,5 @@
 import Foundation
 import PasswordlessStorage
-import RedisClient
 
 /// One line of the results table.
 struct Row {
@@ -47,9 +46,8 @@ extension Run {
     /// Measures the raw limits (with the services stopped) and renders the tables.
     func report() async throws -> String {
         log("raw limits: redis-benchmark, pgbench, signing")
-        let redisPort = try RedisConfiguration(url: options.redisURL).port
         var limits: [Row.Limit: Double] = [:]
-        limits[.redis] = try RawLimits.redisCommandsPerSecond(port: redisPort)
+        limits[.redis] = try RawLimits.redisCommandsPerSecond(url: options.redisURL)
         limits[.postgres] = try RawLimits.postgresUpsertsPerSecond(database: database, transactionsPerClient: 3000, clients: 20)
         limits[.rs256] = try await RawLimits.signaturesPerSecond("RS256")
         limits[.es256] = try await RawLimits.signaturesPerSecond("ES256")

@@ -6,7 +6,9 @@
 #   STATE  $ROOT/.local — everything the local stack writes (git-ignored)
 #
 # Functions: ensure_packages, ensure_pip_packages, start_postgres, stop_postgres,
-# start_redis NAME PORT, stop_redis NAME PORT, wait_http URL TIMEOUT [PID],
+# start_redis NAME PORT, stop_redis NAME PORT,
+# start_redis_cluster NAME FIRST_PORT [CONFIG_LINE...], stop_redis_cluster NAME FIRST_PORT,
+# start_redis_tls NAME PORT, stop_redis_tls NAME PORT, wait_http URL TIMEOUT [PID],
 # master_key, start_service NAME PORT BIN_DIR, stop_service NAME.
 set -euo pipefail
 
@@ -275,19 +277,29 @@ EOF
 # stop_redis NAME PORT — stops only the Redis this script started (same dir).
 stop_redis() {
     local name="$1" port="$2"
-    local dir="$STATE/redis-$name" pid=""
+    _stop_owned_redis "'$name'" "$STATE/redis-$name" "$port" "" redis-cli -h 127.0.0.1 -p "$port"
+}
+
+# _stop_owned_redis LABEL DIR PORT SHUTDOWN_ARGS CLI... — stops the redis-server that CLI
+# (a redis-cli command line) reaches if its dir is DIR (`SHUTDOWN SHUTDOWN_ARGS`), then makes
+# sure the process in DIR/redis.pid has exited (TERM after 5 s, KILL after 10 s). A Redis
+# with another dir is left alone.
+_stop_owned_redis() {
+    local label="$1" dir="$2" port="$3" how="$4" pid=""
+    shift 4
     [[ -f "$dir/redis.pid" ]] && pid="$(cat "$dir/redis.pid" 2>/dev/null || true)"
-    if redis_ping "$port"; then
+    if [[ "$("$@" ping 2>/dev/null)" == PONG ]]; then
         local other
-        other="$(redis-cli -h 127.0.0.1 -p "$port" config get dir 2>/dev/null | sed -n 2p || true)"
+        other="$("$@" config get dir 2>/dev/null | sed -n 2p || true)"
         if [[ "$other" != "$dir" ]]; then
             warn "Redis on port $port was not started by this script (dir $other); leaving it alone"
             return 0
         fi
-        log "stopping Redis '$name' (port $port)"
-        redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || true
+        log "stopping Redis $label (port $port)"
+        # shellcheck disable=SC2086 # $how is a list of SHUTDOWN modifiers
+        "$@" shutdown $how >/dev/null 2>&1 || true
     else
-        log "Redis '$name' not running"
+        log "Redis $label not running"
     fi
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q redis-server "/proc/$pid/cmdline" 2>/dev/null; then
         local i
@@ -300,6 +312,294 @@ stop_redis() {
     fi
     rm -f "$dir/redis.pid"
     return 0
+}
+
+# ---------------------------------------------------------------------------
+# Redis Cluster (six project-local nodes: three masters, three replicas)
+# ---------------------------------------------------------------------------
+#
+# $STATE/redis-cluster-NAME/PORT/ holds each node's redis.conf (daemonizes; restart a killed
+# node with `redis-server $STATE/redis-cluster-NAME/PORT/redis.conf`), nodes.conf,
+# redis.pid and redis.log. Each node also listens on its cluster bus port: PORT+10000, or
+# PORT-10000 for ports above 55535 (57001 → 47001).
+
+# A master that does not answer for this long is failed over: short, so that a failover in a
+# test takes seconds, but not so short that a busy CI machine causes one. In ms;
+# PASSWORDLESS_REDIS_CLUSTER_NODE_TIMEOUT overrides it.
+REDIS_CLUSTER_NODE_TIMEOUT="${PASSWORDLESS_REDIS_CLUSTER_NODE_TIMEOUT:-2000}"
+
+# redis_cluster_dir NAME — prints the cluster's directory.
+# (The physical path, symlinks resolved: what redis-server reports as its dir.)
+redis_cluster_dir() { realpath -m "$STATE/redis-cluster-$1"; }
+
+# redis_cluster_ports FIRST_PORT — prints the six ports, one a line.
+redis_cluster_ports() { seq "$1" $(($1 + 5)); }
+
+# redis_cluster_seeds FIRST_PORT — prints the seed list for REDIS_URL: all six nodes, so any
+# one of them may be down: 127.0.0.1:P,127.0.0.1:P+1,…
+redis_cluster_seeds() { redis_cluster_ports "$1" | sed 's/^/127.0.0.1:/' | paste -sd,; }
+
+# redis_cluster_healthy NAME FIRST_PORT [quiet] — succeeds when all six nodes are ours (same
+# dir), every node reports cluster_state:ok with all 16384 slots served and sees six nodes,
+# three masters and three replicas, none failing, and every replica's link to its master is
+# up. Otherwise fails, saying why unless a third argument is given.
+redis_cluster_healthy() {
+    local name="$1" first="$2" quiet="${3:-}" base port out why=""
+    base="$(redis_cluster_dir "$name")"
+    for port in $(redis_cluster_ports "$first"); do
+        # One redis-cli a node: it runs the commands it reads from stdin.
+        out="$(printf 'config get dir\ncluster info\ninfo replication\n' |
+            redis-cli -h 127.0.0.1 -p "$port" 2>/dev/null | tr -d '\r' || true)"
+        if [[ -z "$out" ]]; then
+            why="node $port does not answer"
+        elif [[ "$(sed -n 2p <<<"$out")" != "$base/$port" ]]; then
+            why="node $port is not in $base/$port"
+        elif ! grep -qx 'cluster_state:ok' <<<"$out" || ! grep -qx 'cluster_slots_ok:16384' <<<"$out" ||
+            ! grep -qx 'cluster_known_nodes:6' <<<"$out" || ! grep -qx 'cluster_size:3' <<<"$out"; then
+            why="node $port: $(grep -E '^cluster_(state|slots_ok|known_nodes|size):' <<<"$out" | paste -sd' ')"
+        elif grep -qx 'role:slave' <<<"$out" && ! grep -qx 'master_link_status:up' <<<"$out"; then
+            why="replica $port is not in sync with its master"
+        fi
+        [[ -n "$why" ]] && break
+    done
+    if [[ -z "$why" ]]; then
+        # One node's view of the roles: three masters and three replicas, none failing.
+        local nodes
+        nodes="$(redis-cli -h 127.0.0.1 -p "$first" cluster nodes 2>/dev/null)"
+        if [[ "$(awk '$3 ~ /master/ && $3 !~ /fail/' <<<"$nodes" | wc -l)" != 3 ||
+            "$(awk '$3 ~ /slave/ && $3 !~ /fail/' <<<"$nodes" | wc -l)" != 3 ]]; then
+            why="not three masters and three replicas: $(awk '{print $2, $3}' <<<"$nodes" | paste -sd';')"
+        fi
+    fi
+    [[ -z "$why" ]] && return 0
+    [[ -z "$quiet" ]] && log "Redis Cluster '$name' is not healthy: $why"
+    return 1
+}
+
+# start_redis_cluster NAME FIRST_PORT [CONFIG_LINE...] — a Redis Cluster of six nodes on
+# 127.0.0.1:FIRST_PORT..FIRST_PORT+5 (three masters, three replicas, all slots assigned),
+# waiting until every node reports it healthy. A healthy cluster of ours already running is
+# reused; anything else of ours (a node missing, stale directories) is stopped and wiped, and
+# the cluster made again (a few seconds). CONFIG_LINEs are added to every node's redis.conf
+# (e.g. "appendonly yes"). Sets REDIS_CLUSTER_DIR and REDIS_CLUSTER_SEEDS.
+start_redis_cluster() {
+    local name="$1" first="$2"
+    shift 2
+    local base port
+    base="$(redis_cluster_dir "$name")"
+    # shellcheck disable=SC2034 # for the caller
+    REDIS_CLUSTER_DIR="$base"
+    # shellcheck disable=SC2034 # for the caller
+    REDIS_CLUSTER_SEEDS="$(redis_cluster_seeds "$first")"
+    if redis_cluster_healthy "$name" "$first" quiet; then
+        log "Redis Cluster '$name' already running on 127.0.0.1:$first-$((first + 5))"
+        return 0
+    fi
+    for port in $(redis_cluster_ports "$first"); do
+        if redis_ping "$port"; then
+            local other
+            other="$(redis-cli -h 127.0.0.1 -p "$port" config get dir 2>/dev/null | sed -n 2p || true)"
+            [[ "$other" == "$base/$port" ]] ||
+                die "a Redis not started by this script (dir $other) answers on port $port; choose other ports for the cluster"
+        fi
+    done
+    stop_redis_cluster "$name" "$first" >/dev/null 2>&1
+    local started=$SECONDS
+    log "starting Redis Cluster '$name' on 127.0.0.1:$first-$((first + 5))"
+    rm -rf "$base"
+    for port in $(redis_cluster_ports "$first"); do
+        mkdir -p "$base/$port"
+        {
+            cat <<CONF
+# Written by deploy/local/lib.sh (start_redis_cluster); changes are overwritten.
+bind 127.0.0.1
+port $port
+dir $base/$port
+daemonize yes
+pidfile $base/$port/redis.pid
+logfile $base/$port/redis.log
+cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-node-timeout $REDIS_CLUSTER_NODE_TIMEOUT
+# A replica always takes over from a failed master, however long it was disconnected.
+cluster-replica-validity-factor 0
+appendonly no
+save ""
+# Replicas (and a killed node that comes back) sync at once, not after 5 s.
+repl-diskless-sync yes
+repl-diskless-sync-delay 0
+CONF
+            # The cluster bus listens on PORT+10000; above 55535 that does not exist, so PORT-10000.
+            ((port > 55535)) && printf 'cluster-port %s\n' $((port - 10000))
+            (($# > 0)) && printf '%s\n' "$@"
+        } >"$base/$port/redis.conf"
+        redis-server "$base/$port/redis.conf" ||
+            die "redis-server did not start on port $port (log: $base/$port/redis.log)"
+    done
+    local i
+    for port in $(redis_cluster_ports "$first"); do
+        for ((i = 0; i < 100; i++)); do
+            redis_ping "$port" && break
+            sleep 0.1
+        done
+        redis_ping "$port" || {
+            tail -n 20 "$base/$port/redis.log" >&2 || true
+            die "Redis Cluster node did not answer PING on port $port (log: $base/$port/redis.log)"
+        }
+    done
+    local nodes=()
+    mapfile -t nodes < <(redis_cluster_ports "$first" | sed 's/^/127.0.0.1:/')
+    redis-cli --cluster create "${nodes[@]}" --cluster-replicas 1 --cluster-yes >"$base/create.log" 2>&1 || {
+        cat "$base/create.log" >&2
+        die "redis-cli --cluster create failed (log: $base/create.log)"
+    }
+    for ((i = 0; i < 300; i++)); do
+        redis_cluster_healthy "$name" "$first" quiet && break
+        sleep 0.1
+    done
+    redis_cluster_healthy "$name" "$first" || die "Redis Cluster '$name' did not become healthy (logs: $base/*/redis.log)"
+    log "Redis Cluster '$name' ready in $((SECONDS - started)) s"
+}
+
+# stop_redis_cluster NAME FIRST_PORT — stops the six nodes this script started (same dirs);
+# their directories stay until the next start_redis_cluster wipes them.
+stop_redis_cluster() {
+    local name="$1" first="$2" base port
+    base="$(redis_cluster_dir "$name")"
+    for port in $(redis_cluster_ports "$first"); do
+        _stop_owned_redis "Cluster '$name' node" "$base/$port" "$port" "nosave now" redis-cli -h 127.0.0.1 -p "$port"
+    done
+}
+
+# ---------------------------------------------------------------------------
+# Redis over TLS (a project-local server with throwaway certificates)
+# ---------------------------------------------------------------------------
+#
+# $STATE/redis-tls-NAME/tls/ holds, made with openssl when the server starts (never committed):
+#   ca.crt ca.key              the CA the server's and the client's certificates are signed by
+#   server.crt server.key      the server's (SAN IP:127.0.0.1, DNS:localhost)
+#   client.crt client.key      a client certificate (the server asks for one, optionally)
+#   wrong-ca.crt wrong-ca.key  another CA, which signed neither: a client trusting it refuses the server
+#   wrong-client.crt wrong-client.key  a client certificate signed by the wrong CA: the server refuses it
+
+# redis_tls_dir NAME — prints the directory holding the server's certificates.
+redis_tls_dir() { realpath -m "$STATE/redis-tls-$1/tls"; }
+
+# redis_tls_cli NAME PORT ARG... — redis-cli against the TLS server, trusting its CA.
+redis_tls_cli() {
+    local tls
+    tls="$(redis_tls_dir "$1")"
+    redis-cli -h 127.0.0.1 -p "$2" --tls --cacert "$tls/ca.crt" "${@:3}"
+}
+
+redis_tls_ping() { [[ -f "$(redis_tls_dir "$1")/ca.crt" && "$(redis_tls_cli "$1" "$2" ping 2>/dev/null)" == PONG ]]; }
+
+# _make_tls_files DIR — a CA, a server and a client certificate signed by it, and a second CA
+# with a client certificate of its own; EC P-256 keys, valid 30 days.
+_make_tls_files() {
+    local dir="$1"
+    command -v openssl >/dev/null 2>&1 || die "openssl is not installed (run ensure_packages)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cat >"$dir/openssl.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+    (
+        umask 077
+        cd "$dir"
+        local ca cert
+        for ca in ca wrong-ca; do
+            openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -config openssl.cnf \
+                -extensions ca -days 30 -subj "/O=Passwordless local/CN=Passwordless local Redis $ca" \
+                -keyout "$ca.key" -out "$ca.crt" 2>/dev/null
+        done
+        for cert in server:ca:server:localhost client:ca:client:passwordless wrong-client:wrong-ca:client:passwordless; do
+            IFS=: read -r file ca ext cn <<<"$cert"
+            openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -config openssl.cnf \
+                -subj "/O=Passwordless local/CN=$cn" -keyout "$file.key" -out "$file.csr" 2>/dev/null
+            openssl x509 -req -in "$file.csr" -CA "$ca.crt" -CAkey "$ca.key" -set_serial "0x$(openssl rand -hex 16)" \
+                -days 30 -extfile openssl.cnf -extensions "$ext" -out "$file.crt" 2>/dev/null
+            rm -f "$file.csr"
+        done
+        chmod 644 ./*.crt
+    ) || die "openssl could not make the certificates in $dir"
+}
+
+# start_redis_tls NAME PORT — a Redis that speaks only TLS, on 127.0.0.1:PORT, with fresh
+# certificates (see above); clients may present a certificate (tls-auth-clients optional). A
+# running server of ours is reused with its certificates. Sets REDIS_TLS_DIR.
+start_redis_tls() {
+    local name="$1" port="$2"
+    local dir tls
+    dir="$(realpath -m "$STATE/redis-tls-$name")"
+    tls="$(redis_tls_dir "$name")"
+    # shellcheck disable=SC2034 # for the caller
+    REDIS_TLS_DIR="$tls"
+    if redis_tls_ping "$name" "$port"; then
+        local other
+        other="$(redis_tls_cli "$name" "$port" config get dir 2>/dev/null | sed -n 2p || true)"
+        if [[ "$other" == "$dir" ]]; then
+            log "Redis '$name' (TLS) already running on 127.0.0.1:$port"
+            return 0
+        fi
+    fi
+    if redis_ping "$port"; then
+        die "a Redis without TLS answers on port $port; choose another port for the TLS Redis"
+    fi
+    _stop_owned_redis "'$name' (TLS)" "$dir" "$port" "nosave now" false >/dev/null 2>&1
+    mkdir -p "$dir"
+    _make_tls_files "$tls"
+    cat >"$dir/redis.conf" <<EOF
+# Written by deploy/local/lib.sh (start_redis_tls); changes are overwritten.
+bind 127.0.0.1
+port 0
+tls-port $port
+tls-cert-file $tls/server.crt
+tls-key-file $tls/server.key
+tls-ca-cert-file $tls/ca.crt
+tls-auth-clients optional
+dir $dir
+daemonize yes
+pidfile $dir/redis.pid
+logfile $dir/redis.log
+appendonly no
+save ""
+EOF
+    log "starting Redis '$name' (TLS) on 127.0.0.1:$port"
+    redis-server "$dir/redis.conf" || die "redis-server did not start (log: $dir/redis.log)"
+    local i
+    for ((i = 0; i < 100; i++)); do
+        redis_tls_ping "$name" "$port" && return 0
+        sleep 0.1
+    done
+    tail -n 20 "$dir/redis.log" >&2 || true
+    die "Redis '$name' (TLS) did not answer PING on port $port (log: $dir/redis.log)"
+}
+
+# stop_redis_tls NAME PORT — stops only the TLS Redis this script started (same dir).
+stop_redis_tls() {
+    local name="$1" port="$2"
+    _stop_owned_redis "'$name' (TLS)" "$(realpath -m "$STATE/redis-tls-$name")" "$port" "nosave now" redis_tls_cli "$name" "$port"
 }
 
 # ---------------------------------------------------------------------------

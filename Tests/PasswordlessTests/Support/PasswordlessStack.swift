@@ -7,12 +7,13 @@ import PostgresNIO
 import Testing
 
 /// The whole system as an operator runs it: a fresh database migrated by `passwordless-admin`,
-/// a Redis of its own, a fake Twilio and a real SMTP server, and the three services as
-/// processes. Tenants, clients and connections are made with the admin CLI, and codes are read
-/// from what the providers received, never from the product's storage.
+/// a Redis (``Options/redis``: a server of its own, plain or TLS, or the test Redis Cluster), a
+/// fake Twilio and a real SMTP server, and the three services as processes. Tenants, clients and
+/// connections are made with the admin CLI, and codes are read from what the providers received,
+/// never from the product's storage.
 final class PasswordlessStack: @unchecked Sendable {
     let database: DatabaseSettings
-    let redis: RedisServerProcess
+    let redis: StackRedis
     let masterKey = MasterKey.generateBase64()
     let twilio: ManagedProcess
     let twilioPort: Int
@@ -30,8 +31,14 @@ final class PasswordlessStack: @unchecked Sendable {
 
     /// What a test changes about the stack.
     struct Options {
+        /// The Redis every service and `passwordless-admin` use (default: a server of the stack's own).
+        var redis: RedisTarget = .single
         var twilioArguments: [String] = []
+        /// Extra `redis-server` arguments (``RedisTarget/single`` and ``RedisTarget/tls`` only).
         var redisArguments: [String] = []
+        /// Extra environment for every service and `passwordless-admin` (REDIS_MIN_REPLICAS,
+        /// REDIS_WAIT_TIMEOUT, QUEUE_PARTITIONS, …).
+        var environment: [String: String] = [:]
         /// Extra environment for the dispatchers (DISPATCHER_CONCURRENCY, …).
         var dispatcherEnvironment: [String: String] = [:]
         var dispatchers = 1
@@ -52,8 +59,7 @@ final class PasswordlessStack: @unchecked Sendable {
     private init(database: DatabaseSettings, options: Options) async throws {
         self.database = database
         self.options = options
-        redis = try RedisServerProcess(extraArguments: options.redisArguments)
-        try await redis.start()
+        redis = try await StackRedis(options.redis, serverArguments: options.redisArguments)
         twilioPort = try TestEnvironment.freePort()
         twilioLog = FileManager.default.temporaryDirectory.appendingPathComponent("twilio-\(UUID().uuidString).jsonl")
         twilio = try ManagedProcess.python(
@@ -84,11 +90,10 @@ final class PasswordlessStack: @unchecked Sendable {
         [
             "DATABASE_URL":
                 "postgres://\(database.username):\(database.password ?? "")@\(database.host):\(database.port)/\(database.database)",
-            "REDIS_URL": redis.url,
             "PASSWORDLESS_MASTER_KEY": masterKey,
             "HOST": "127.0.0.1",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-        ]
+        ].merging(redis.environment) { $1 }.merging(options.environment) { $1 }
     }
 
     /// Starts the services; the n-th of a kind is named `passwordless-<kind>#n` (the first has no
@@ -123,9 +128,12 @@ final class PasswordlessStack: @unchecked Sendable {
             services[name] = (try ManagedProcess.service(executable, environment: environment), port)
         }
         for (name, service) in services {
+            // A service that exited (a setting it refuses, a Redis it cannot use) is not waited for.
             let ready = await TestEnvironment.eventually(within: .seconds(20)) {
-                await HTTPProbe.status("http://127.0.0.1:\(service.port)/readyz") == 200
+                guard service.process.isRunning else { return true }
+                return await HTTPProbe.status("http://127.0.0.1:\(service.port)/readyz") == 200
             }
+            guard service.process.isRunning else { throw TestFailure("\(name) exited before it became ready:\n\(service.process.output)") }
             guard ready else { throw TestFailure("\(name) did not become ready:\n\(service.process.output)") }
         }
     }

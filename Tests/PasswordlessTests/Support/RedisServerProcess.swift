@@ -1,29 +1,40 @@
 import Foundation
 
 /// A `redis-server` of the test's own, on a free port, that the test can stop and start again
-/// on the same port (to prove that clients recover).
+/// on the same port (to prove that clients recover). With `tls`, it speaks only TLS, with the
+/// certificates `deploy/local/test.sh` made (clients may present one; see ``TestEnvironment``).
 final class RedisServerProcess: @unchecked Sendable {
     let port: Int
     let directory: URL
+    let tls: Bool
     private let extraArguments: [String]
     private var process: Process?
 
-    init(extraArguments: [String] = []) throws {
+    init(extraArguments: [String] = [], tls: Bool = false) throws {
         self.port = try TestEnvironment.freePort()
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-test-\(UUID().uuidString)")
+        self.tls = tls
         self.extraArguments = extraArguments
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    var url: String { "\(tls ? "rediss" : "redis")://127.0.0.1:\(port)/0" }
 
     /// Starts the server and waits until it accepts connections.
     func start() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try TestEnvironment.redisServerBinary())
+        var listen = ["--port", String(port)]
+        if tls {
+            let server = try TestEnvironment.redisTLSServerFiles()
+            listen = [
+                "--port", "0", "--tls-port", String(port), "--tls-cert-file", server.certFile, "--tls-key-file", server.keyFile,
+                "--tls-ca-cert-file", try TestEnvironment.redisTLSCAFile(), "--tls-auth-clients", "optional",
+            ]
+        }
         process.arguments =
-            [
-                "--port", String(port), "--bind", "127.0.0.1", "--dir", directory.path, "--save", "", "--appendonly", "no",
+            listen + [
+                "--bind", "127.0.0.1", "--dir", directory.path, "--save", "", "--appendonly", "no",
                 "--daemonize", "no", "--logfile", directory.appendingPathComponent("redis.log").path,
             ] + extraArguments
         process.standardOutput = FileHandle.nullDevice
