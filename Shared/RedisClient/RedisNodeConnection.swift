@@ -75,6 +75,9 @@ final class RedisNodeConnection: RedisRequestSink, Sendable {
         }
     }
 
+    /// Whether a flush is scheduled: a request submitted now goes out in it.
+    var isGathering: Bool { state.withLockedValue { $0.flushScheduled } }
+
     /// Fails what is waiting with ``RedisError/clientClosed`` and closes the channel.
     func close() async {
         let (waiting, channel) = state.withLockedValue { state -> ([RedisRequest], (any Channel)?) in

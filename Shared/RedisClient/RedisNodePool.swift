@@ -1,7 +1,8 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// The shared connections to one node: requests go to them in turn.
+/// The shared connections to one node: a request joins a flush already scheduled on one of
+/// them, else they take requests in turn.
 ///
 /// Few connections make big batches (each flush carries every request waiting for it), so the
 /// default is two (`REDIS_POOL_SIZE`), each on its own event loop.
@@ -18,6 +19,11 @@ final class RedisNodePool: RedisRequestSink, Sendable {
     }
 
     func submit(_ request: RedisRequest) {
+        // Join a flush that is about to go rather than wake another event loop for one request.
+        if connections.count > 1, let gathering = connections.first(where: \.isGathering) {
+            gathering.submit(request)
+            return
+        }
         let index = turn.withLockedValue { turn in
             turn = turn &+ 1
             return Int(turn % UInt(connections.count))
