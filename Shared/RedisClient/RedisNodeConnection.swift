@@ -11,6 +11,20 @@ struct RedisConnectionSettings: Sendable {
     /// Nil for plain TCP; a failure when the TLS files could not be loaded.
     var tls: Result<NIOSSLContext, RedisError>?
     var logger: Logger
+    /// The last connection failure logged for each node, so a node that stays unreachable (or
+    /// whose certificate does not verify) is logged once, not once per connection and retry.
+    let loggedFailures = NIOLockedValueBox<[RedisEndpoint: String]>([:])
+
+    /// Logs `error` unless it is what was last logged for `endpoint`.
+    func logFailure(_ error: RedisError, endpoint: RedisEndpoint) {
+        let new = loggedFailures.withLockedValue { $0.updateValue(error.description, forKey: endpoint) != error.description }
+        if new { logger.warning("redis connection failed", metadata: ["node": "\(endpoint)", "error": "\(error)"]) }
+    }
+
+    /// `endpoint` answered: its next failure is news again.
+    func connected(_ endpoint: RedisEndpoint) {
+        _ = loggedFailures.withLockedValue { $0.removeValue(forKey: endpoint) }
+    }
 }
 
 /// One connection to one Redis node, a NIO channel on an event loop: no thread of its own,
@@ -34,8 +48,6 @@ final class RedisNodeConnection: RedisRequestSink, Sendable {
         var waiting: [RedisRequest] = []
         var flushScheduled = false
         var closed = false
-        /// The last connection failure logged, so a server that stays down logs once, not per try.
-        var lastLoggedFailure: String?
     }
 
     private enum Phase {
@@ -182,7 +194,6 @@ final class RedisNodeConnection: RedisRequestSink, Sendable {
             guard !state.closed else { return ([], true) }
             state.phase = .ready(channel, handler)
             state.flushScheduled = false
-            state.lastLoggedFailure = nil
             defer { state.waiting = [] }
             return (state.waiting, false)
         }
@@ -190,6 +201,7 @@ final class RedisNodeConnection: RedisRequestSink, Sendable {
             channel.close(promise: nil)
             return
         }
+        settings.connected(endpoint)
         channel.closeFuture.whenComplete { _ in self.channelClosed(channel) }
         handler.value.send(waiting)
     }
@@ -207,14 +219,12 @@ final class RedisNodeConnection: RedisRequestSink, Sendable {
     }
 
     private func connectFailed(_ error: RedisError) {
-        let (waiting, log) = state.withLockedValue { state -> ([RedisRequest], Bool) in
+        let waiting = state.withLockedValue { state -> [RedisRequest] in
             state.phase = .idle
-            let log = state.lastLoggedFailure != error.description
-            state.lastLoggedFailure = error.description
             defer { state.waiting = [] }
-            return (state.waiting, log)
+            return state.waiting
         }
-        if log { settings.logger.warning("redis connection failed", metadata: ["node": "\(endpoint)", "error": "\(error)"]) }
+        settings.logFailure(error, endpoint: endpoint)
         for request in waiting { request.completion(.failure(error)) }
     }
 

@@ -87,6 +87,42 @@ struct ServiceProcessTests {
         }
     }
 
+    /// A Redis whose certificate does not verify keeps a service unready, and its log says why
+    /// once, not at every readiness probe; with the right CA the same service is ready.
+    @Test func aRedisCertificateThatDoesNotVerifyKeepsTheServiceUnreadyAndSaysWhyOnce() async throws {
+        try await TemporaryDatabase.with { database in
+            try await migrate(database)
+            for (ca, expectReady) in [(try TestEnvironment.redisWrongCAFile(), false), (try TestEnvironment.redisTLSCAFile(), true)] {
+                let port = try TestEnvironment.freePort()
+                let process = try ManagedProcess.service(
+                    "passwordless-gateway",
+                    environment: environment(
+                        database: database.settings, redisURL: try TestEnvironment.redisTLSURL(), port: port,
+                        extra: ["REDIS_TLS_CA_FILE": ca]))
+                let base = "http://127.0.0.1:\(port)"
+                if expectReady {
+                    let ready = await TestEnvironment.eventually(within: .seconds(20)) { await HTTPProbe.status(base + "/readyz") == 200 }
+                    #expect(ready, "not ready with the right CA:\n\(process.output)")
+                } else {
+                    let answering = await TestEnvironment.eventually(within: .seconds(20)) {
+                        await HTTPProbe.status(base + "/healthz") == 200
+                    }
+                    #expect(answering, "\(process.output)")
+                    for _ in 0..<5 {
+                        let reply = try await HTTPProbe.get(base + "/readyz")
+                        #expect(reply.status == 503)
+                        #expect((reply.json?["reason"] as? String)?.hasPrefix("redis:") == true, "\(String(describing: reply.json))")
+                    }
+                    let lines = process.output.split(separator: "\n").filter { $0.contains("redis connection failed") }
+                    #expect(lines.count == 1, "\(process.output)")
+                    #expect(lines.first?.contains("CERTIFICATE_VERIFY_FAILED") == true, "\(lines)")
+                }
+                process.signal(SIGTERM)
+                _ = await process.waitForExit(within: .seconds(10))
+            }
+        }
+    }
+
     @Test func refusesAnUnmigratedDatabase() async throws {
         try await TemporaryDatabase.with { database in
             let redisURL = try TestEnvironment.redisURL()
