@@ -77,7 +77,7 @@ extension AuthorizationTests {
             // A wrong code makes the failure counter exist too.
             _ = try await Self.exchange(stack, client: tenant.clientID, phone: phone, code: "000000")
 
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             defer { Task { await redis.shutdown() } }
             let keys = try await redis.send("KEYS", "*").array?.compactMap(\.string) ?? []
             #expect(

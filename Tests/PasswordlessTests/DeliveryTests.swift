@@ -43,7 +43,7 @@ struct DeliveryTests {
     }
 
     static func stats(_ stack: PasswordlessStack) async throws -> QueueStats {
-        let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+        let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
         defer { Task { await redis.shutdown() } }
         return try await QueueStats.read(from: redis, layout: QueueLayout())
     }
@@ -70,8 +70,10 @@ struct DeliveryTests {
         #expect(settled, "\(stats)", sourceLocation: sourceLocation)
     }
 
-    @Test func aKilledDispatcherLosesNothing() async throws {
+    /// Against each Redis deployment: a single node, a TLS node and the cluster.
+    @Test(arguments: RedisTarget.allCases) func aKilledDispatcherLosesNothing(redis: RedisTarget) async throws {
         var options = PasswordlessStack.Options()
+        options.redis = redis
         options.dispatchers = 2
         options.twilioArguments = ["--delay-ms", "100"]
         options.dispatcherEnvironment = ["DISPATCHER_HEARTBEAT_TTL": "3", "DISPATCHER_CONCURRENCY": "64"]
@@ -95,7 +97,7 @@ struct DeliveryTests {
             let delivered = Self.deliveredJobIDs(stack)
             let unique = Set(delivered).count
             let duplicates = delivered.count - unique
-            print("killed dispatcher: \(total) jobs, \(unique) delivered, \(total - unique) lost, \(duplicates) duplicates")
+            print("killed dispatcher (\(redis)): \(total) jobs, \(unique) delivered, \(total - unique) lost, \(duplicates) duplicates")
             #expect(complete, "only \(unique) of \(total) delivered")
             #expect(unique == total)
             #expect(duplicates <= 64, "\(duplicates) duplicates, more than the killed dispatcher had in flight")
@@ -194,7 +196,7 @@ struct DeliveryTests {
         try await PasswordlessStack.with(options) { stack in
             let tenant = try await stack.makeTenant()
             try await Self.requestCodes(stack, clientID: tenant.clientID, count: 3, parallel: 1)
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             let layout = QueueLayout()
             let worker = try #require(try await redis.send("SMEMBERS", layout.partitions[0].workers).array?.first?.string)
             var moved = 0
@@ -252,7 +254,7 @@ struct DeliveryTests {
     /// release queued jobs, so they also go through the drain of that list into the partitions.
     @Test func malformedJobsAreDeadLetteredVisibly() async throws {
         try await PasswordlessStack.with { stack in
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             try await redis.send("LPUSH", "pl:{queue}:pending", #"{"id":"half a job"#)
             await redis.shutdown()
             let dead = await TestEnvironment.eventually(within: .seconds(10)) { (try? await Self.stats(stack).dead) == 1 }
@@ -298,7 +300,7 @@ struct DeliveryTests {
             #expect(took < .seconds(5), "took \(took) with a 1 s grace")
 
             try await Task.sleep(for: .seconds(3))  // let the fake provider finish requests that were cut off
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             let pendingIDs = try await Self.pendingJobs(redis).compactMap { try? SendJob.decode($0).id }
             await redis.shutdown()
             let delivered = Set(Self.deliveredJobIDs(stack))

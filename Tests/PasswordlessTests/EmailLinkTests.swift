@@ -34,7 +34,7 @@ struct EmailLinkTests {
             code: code, link: link, box: SecretBox(masterKey: try MasterKey(base64: stack.masterKey), purpose: .jobSeal),
             tenantID: tenantID, connectionID: connectionID, clientID: tenant.clientID, applicationName: applicationName,
             recipient: recipient, expiresAt: Date().addingTimeInterval(600))
-        let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+        let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
         _ = try await redis.send(DeliveryQueue.enqueue(job, layout: QueueLayout()))
         await redis.shutdown()
         return (code, link)

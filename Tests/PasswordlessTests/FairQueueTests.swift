@@ -71,7 +71,7 @@ struct FairQueueTests {
                 ))
             #expect(Self.percentile(idleWaits, 50) < 0.2, "\(idleWaits)")
             let backlog = try Self.jobs(stack, tenant: try await Self.ids(stack, tenant: "acme"), count: 3000, base: 14_157_000_000)
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             let layout = QueueLayout()
             for chunk in stride(from: 0, to: backlog.count, by: 250) {
                 for reply in try await redis.pipeline(backlog[chunk..<(chunk + 250)].map { DeliveryQueue.enqueue($0, layout: layout) }) {
@@ -142,7 +142,7 @@ struct FairQueueTests {
             _ = try await stack.makeTenant()
             let jobs = try Self.jobs(stack, tenant: try await Self.ids(stack, tenant: "acme"), count: 66, base: 14_157_100_000)
             typealias Legacy = RedisKeys.Queue.Legacy
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             for job in jobs[0..<60] { try await redis.send("LPUSH", Legacy.pending, job.encoded()) }
             for job in jobs[60..<65] { try await redis.send("LPUSH", Legacy.processing(worker: "old-dispatcher"), job.encoded()) }
             try await redis.send("SADD", Legacy.workers, "old-dispatcher")

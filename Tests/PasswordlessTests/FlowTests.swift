@@ -12,9 +12,12 @@ import Tokens
 struct FlowTests {
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
-    /// The seed document's two requests, verbatim.
-    @Test func seedRequestsRegisterSendAndSignIn() async throws {
-        try await PasswordlessStack.with { stack in
+    /// The seed document's two requests, verbatim, against each Redis deployment: a single node,
+    /// a TLS node and the cluster (each variant costs a stack start, about 2 s).
+    @Test(arguments: RedisTarget.allCases) func seedRequestsRegisterSendAndSignIn(redis: RedisTarget) async throws {
+        var options = PasswordlessStack.Options()
+        options.redis = redis
+        try await PasswordlessStack.with(options) { stack in
             let tenant = try await stack.makeTenant()
             let token =
                 try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users,read:users"])["token"] as! String
@@ -270,7 +273,7 @@ struct FlowTests {
             let refused = try await stack.post(
                 "/passwordless/start", json: ["client_id": tenant.clientID, "connection": "sms", "phone_number": "+15005550001"])
             #expect(refused.status == 200)
-            let redis = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url), logger: .quiet)
+            let redis = RedisClient.running(configuration: try stack.redis.configuration(), logger: .quiet)
             let dead = await TestEnvironment.eventually(within: .seconds(10)) {
                 ((try? await QueueStats.read(from: redis, layout: QueueLayout()).dead) ?? 0) == 1
             }

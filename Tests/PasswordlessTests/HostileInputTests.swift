@@ -303,7 +303,7 @@ struct HostileInputTests {
                     headers: ["Content-Type": "application/json"]
                 ).status == 200)
 
-            let control = RedisClient.running(configuration: try RedisConfiguration(url: stack.redis.url))
+            let control = RedisClient.running(configuration: try stack.redis.configuration())
             try await control.send(RedisCommand("CLIENT", "PAUSE", "10000", "ALL"))
             await control.shutdown()
             let paused = ContinuousClock.now

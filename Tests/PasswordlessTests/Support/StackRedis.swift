@@ -1,4 +1,5 @@
 import Foundation
+import RedisClient
 import Testing
 
 /// Which Redis a ``PasswordlessStack`` runs against (``PasswordlessStack/Options/redis``). A test
@@ -58,6 +59,15 @@ final class StackRedis: Sendable {
 
     /// `REDIS_URL`.
     var url: String { environment["REDIS_URL"]! }
+
+    /// What a test's own ``RedisClient`` needs to reach this Redis: `REDIS_URL`, and for TLS the
+    /// CA and client certificate the services are given (`RedisConfiguration(url:)` alone would
+    /// check the server against the system's roots, and fail).
+    func configuration() throws -> RedisConfiguration {
+        var configuration = try RedisConfiguration(url: url)
+        if target == .tls { configuration.tls = try TestEnvironment.redisTLSFiles() }
+        return configuration
+    }
 
     /// Kills the stack's own server (SIGKILL, as abrupt as a crash), to prove the services
     /// recover. On the cluster, kill a node with ``RedisClusterControl/killNode(port:)`` instead.
