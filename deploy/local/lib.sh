@@ -265,13 +265,20 @@ save ""
 EOF
     log "starting Redis '$name' on 127.0.0.1:$port"
     redis-server "$dir/redis.conf"
-    local i
+    _await_redis_ping "'$name'" "$dir" "$port" redis_ping "$port"
+}
+
+# _await_redis_ping LABEL DIR PORT PING_COMMAND… — waits up to 10 s for PING_COMMAND to succeed,
+# else prints the end of DIR/redis.log and stops.
+_await_redis_ping() {
+    local label="$1" dir="$2" port="$3" i
+    shift 3
     for ((i = 0; i < 100; i++)); do
-        redis_ping "$port" && return 0
+        "$@" && return 0
         sleep 0.1
     done
     tail -n 20 "$dir/redis.log" >&2 || true
-    die "Redis '$name' did not answer PING on port $port (log: $dir/redis.log)"
+    die "Redis $label did not answer PING on port $port (log: $dir/redis.log)"
 }
 
 # stop_redis NAME PORT — stops only the Redis this script started (same dir).
@@ -587,13 +594,7 @@ save ""
 EOF
     log "starting Redis '$name' (TLS) on 127.0.0.1:$port"
     redis-server "$dir/redis.conf" || die "redis-server did not start (log: $dir/redis.log)"
-    local i
-    for ((i = 0; i < 100; i++)); do
-        redis_tls_ping "$name" "$port" && return 0
-        sleep 0.1
-    done
-    tail -n 20 "$dir/redis.log" >&2 || true
-    die "Redis '$name' (TLS) did not answer PING on port $port (log: $dir/redis.log)"
+    _await_redis_ping "'$name' (TLS)" "$dir" "$port" redis_tls_ping "$name" "$port"
 }
 
 # stop_redis_tls NAME PORT — stops only the TLS Redis this script started (same dir).

@@ -82,21 +82,10 @@ enum RawRedis {
     }
 
     private static func exchange(port: Int, arguments: [String], timeout: Duration) throws -> Reply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        defer { close(fd) }
-        let seconds = timeout.components.seconds
-        var interval = timeval(tv_sec: Int(seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        guard let fd = LoopbackSocket.connect(port: port, timeout: timeout) else {
+            throw Failure(description: "cannot connect to 127.0.0.1:\(port) (errno \(errno))")
         }
-        guard connected else { throw Failure(description: "cannot connect to 127.0.0.1:\(port) (errno \(errno))") }
+        defer { close(fd) }
 
         var request = Array("*\(arguments.count)\r\n".utf8)
         for argument in arguments {
