@@ -81,7 +81,7 @@ enum ClusterRedirect: Equatable {
             let parts = message.split(separator: " ")
             guard parts.count >= 3, let slot = Int(parts[1]), let endpoint = try? RedisEndpoint(parsing: parts[2]) else { return nil }
             self = parts[0] == "MOVED" ? .moved(slot: slot, to: endpoint) : .ask(to: endpoint)
-        } else if ["TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "LOADING", "READONLY"].contains(where: { message.hasPrefix($0) }) {
+        } else if RedisError.clusterRetryPrefixes.contains(where: { message.hasPrefix($0) }) {
             self = .retry
         } else {
             return nil

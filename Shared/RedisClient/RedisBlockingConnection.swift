@@ -27,15 +27,26 @@ public final class RedisBlockingConnection: Sendable {
     }
 
     private func connection(to endpoint: RedisEndpoint) throws(RedisError) -> RedisNodeConnection {
-        let made = try client.router.dedicatedConnection(endpoint)
-        let chosen = connections.withLockedValue { state -> RedisNodeConnection? in
-            guard !state.closed else { return nil }
-            if let open = state.open[endpoint] { return open }
-            state.open[endpoint] = made
-            return made
+        enum Found { case open(RedisNodeConnection), missing, closed }
+        let found = connections.withLockedValue { state -> Found in
+            if state.closed { return .closed }
+            return state.open[endpoint].map(Found.open) ?? .missing
         }
-        guard let chosen else { throw .clientClosed }
-        return chosen  // an unused `made` never connected: nothing to close
+        switch found {
+        case .open(let connection): return connection
+        case .closed: throw .clientClosed
+        case .missing:
+            // Made outside the lock; one that loses a race never connected, so nothing to close.
+            let made = try client.router.dedicatedConnection(endpoint)
+            let chosen = connections.withLockedValue { state -> RedisNodeConnection? in
+                guard !state.closed else { return nil }
+                if let open = state.open[endpoint] { return open }
+                state.open[endpoint] = made
+                return made
+            }
+            guard let chosen else { throw .clientClosed }
+            return chosen
+        }
     }
 
     /// Closes the connections; a call in progress fails with ``RedisError/clientClosed``.

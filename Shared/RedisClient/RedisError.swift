@@ -56,9 +56,13 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Error replies a cluster client retries after reading the slot map again: a failover or a
+    /// resharding under way, a node still loading, a write sent to a former master.
+    static let clusterRetryPrefixes = ["TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN", "LOADING", "READONLY"]
+
     /// Error replies that say "not now" rather than "wrong": the cluster or node is in a state
-    /// that passes (a failover, a resharding, a restart).
-    static let transientReplyPrefixes = ["CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "LOADING", "READONLY", "BUSY ", "NOREPLICAS"]
+    /// that passes (a failover, a resharding, a restart, a busy script, too few replicas).
+    static let transientReplyPrefixes = clusterRetryPrefixes + ["BUSY ", "NOREPLICAS"]
 
     /// Whether an error reply is one of ``transientReplyPrefixes``.
     static func isTransientReply(_ message: String) -> Bool {

@@ -123,11 +123,7 @@ final class RedisRouter: Sendable {
                         .throwingServerError()
                     guard info.string?.contains("cluster_enabled:1") == true else { return .success(.standalone(seed)) }
                 }
-                let reply = try await pool.roundTrip([RedisCommand("CLUSTER", "SLOTS")], deadline: deadline).get()[0].throwingServerError()
-                guard let map = ClusterSlotMap(slots: reply, answeredBy: seed) else {
-                    throw RedisError.unavailable("the cluster serves no slot yet")
-                }
-                return .success(.cluster(map))
+                return .success(.cluster(try await slotMap(from: seed, deadline: deadline)))
             } catch {
                 failure = error
             }
@@ -156,10 +152,7 @@ final class RedisRouter: Sendable {
         var map: ClusterSlotMap?
         for node in candidates where seen.insert(node).inserted {
             let deadline = NIODeadline.now() + TimeAmount(configuration.connectTimeout)
-            guard let pool = try? pool(node),
-                case .success(let replies) = await pool.roundTrip([RedisCommand("CLUSTER", "SLOTS")], deadline: deadline),
-                let read = ClusterSlotMap(slots: replies[0], answeredBy: node)
-            else { continue }
+            guard let read = try? await slotMap(from: node, deadline: deadline) else { continue }
             map = read
             break
         }
@@ -168,6 +161,15 @@ final class RedisRouter: Sendable {
             state.lastRefresh = .now()
             if let map { state.topology = .cluster(map) }
         }
+    }
+
+    /// `CLUSTER SLOTS` as `node` answers it.
+    private func slotMap(from node: RedisEndpoint, deadline: NIODeadline) async throws(RedisError) -> ClusterSlotMap {
+        let reply = try await pool(node).roundTrip([RedisCommand("CLUSTER", "SLOTS")], deadline: deadline).get()[0]
+        guard let map = ClusterSlotMap(slots: try reply.throwingServerError(), answeredBy: node) else {
+            throw .unavailable("the cluster serves no slot yet")
+        }
+        return map
     }
 
     /// Records a `MOVED` redirect in the map.
