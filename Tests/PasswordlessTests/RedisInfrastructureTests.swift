@@ -139,9 +139,14 @@ struct RedisInfrastructureTests {
         let reshard = try cluster.startReshard(slots: 200, from: source, to: target)
         try await cluster.finish(reshard)
         let moved = clock.now - started
-        let after = try cluster.masters()
-        #expect(after.first { $0.id == source.id }?.slotCount == source.slotCount - 200)
-        #expect(after.first { $0.id == target.id }?.slotCount == target.slotCount + 200)
+        // redis-cli tells the source and the target; the node read here may learn it by gossip
+        // a moment later.
+        let settled = await TestEnvironment.eventually(within: .seconds(5)) {
+            guard let after = try? cluster.masters() else { return false }
+            return after.first { $0.id == source.id }?.slotCount == source.slotCount - 200
+                && after.first { $0.id == target.id }?.slotCount == target.slotCount + 200
+        }
+        #expect(settled, "200 slots from \(source) to \(target), seen: \((try? cluster.masters()) ?? [])")
         for key in keys {
             #expect(try RawRedis.send(port: try cluster.master(owningKey: key).port, "GET", key).string == key, "\(key) after the reshard")
         }
