@@ -221,7 +221,6 @@ let package = Package(
         .target(
             name: "GatewayApp",
             dependencies: [
-                "DeliveryTransport",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",
@@ -229,6 +228,7 @@ let package = Package(
                 "PasswordlessStorage",
                 "ServiceSettings",
                 "TenantDirectory",
+                "TokenApp",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -256,7 +256,6 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/TokenApp",

@@ -1,4 +1,3 @@
-import DeliveryTransport
 import HTTPService
 import Hummingbird
 import JobQueue
@@ -9,10 +8,12 @@ import Prometheus
 import ServiceLifecycle
 import ServiceSettings
 import TenantDirectory
+import TokenApp
 
 /// The gateway: the shared stores and probes, `/passwordless/start`, the user-management
-/// calls, and the forwarding of token routes; it refuses to run against a queue partitioned
-/// otherwise than `QUEUE_PARTITIONS` says.
+/// calls, and the token routes, served in-process (``TokenRoutes``) so that a client needs one
+/// base URL and a code exchange costs no second hop; it refuses to run against a queue
+/// partitioned otherwise than `QUEUE_PARTITIONS` says.
 public enum Gateway: PasswordlessService {
     public static let kind = ServiceKind.gateway
 
@@ -24,7 +25,6 @@ public enum Gateway: PasswordlessService {
         let starter = LoginStarter(
             postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, queue: queue, logger: logger)
         let hasher = CredentialHasher(masterKey: configuration.masterKey)
-        let transport = CurlTransport(concurrency: 32)
 
         StartController(
             directory: directory, starter: starter, authenticator: ClientAuthenticator(directory: directory, hasher: hasher),
@@ -32,8 +32,8 @@ public enum Gateway: PasswordlessService {
         ).addRoutes(to: router)
         ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
             .addRoutes(to: router)
-        TokenProxyController(tokenServiceURL: configuration.tokenServiceURL, transport: transport).addRoutes(to: router)
+        let tokenWorkers = TokenRoutes.add(to: router, setup: setup, directory: directory)
         OpenAPIDocument.addRoutes(to: router)
-        return (router, [QueueLayoutCheck(layout: queue, redis: dependencies.redis, logger: logger), transport])
+        return (router, [QueueLayoutCheck(layout: queue, redis: dependencies.redis, logger: logger)] + tokenWorkers)
     }
 }

@@ -1,4 +1,5 @@
 import GatewayApp
 import HTTPService
 
+ServiceLauncher.runTasksOnEventLoops()
 await ServiceLauncher.run(.gateway, build: Gateway.buildApplication)

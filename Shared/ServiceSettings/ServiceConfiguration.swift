@@ -15,8 +15,6 @@ public struct ServiceConfiguration: Sendable {
     public var port: Int
     /// Where `/metrics` is served, apart from the public port; nil serves it on ``port``.
     public var metricsPort: Int?
-    /// Where the gateway forwards `/oauth/*`, `/.well-known/*` and `/userinfo`.
-    public var tokenServiceURL: String
     /// The base of the sign-in links the gateway emails (`PUBLIC_BASE_URL`); nil builds them on
     /// `https://<tenant domain>`, as Auth0 does.
     public var publicBaseURL: String?
@@ -39,7 +37,7 @@ public struct ServiceConfiguration: Sendable {
 
     public init(
         database: DatabaseSettings, redis: RedisConfiguration, masterKey: MasterKey, host: String = "0.0.0.0", port: Int,
-        tokenServiceURL: String = "http://127.0.0.1:8081", logLevel: Logger.Level = .info, logFormat: LogFormat = .text,
+        logLevel: Logger.Level = .info, logFormat: LogFormat = .text,
         databasePoolSize: Int = 20
     ) {
         self.database = database
@@ -47,7 +45,6 @@ public struct ServiceConfiguration: Sendable {
         self.masterKey = masterKey
         self.host = host
         self.port = port
-        self.tokenServiceURL = tokenServiceURL
         self.logLevel = logLevel
         self.logFormat = logFormat
         self.databasePoolSize = databasePoolSize
@@ -63,7 +60,6 @@ public struct ServiceConfiguration: Sendable {
             masterKey: try Self.masterKey(settings),
             host: settings[.host] ?? "0.0.0.0",
             port: try settings.integer(.port, in: 1...65535, default: kind.defaultPort),
-            tokenServiceURL: try Self.httpURL(settings, .tokenServiceURL, default: "http://127.0.0.1:8081"),
             logLevel: logging.level,
             logFormat: logging.format,
             databasePoolSize: try settings.integer(.databasePoolSize, in: 1...500, default: 20)

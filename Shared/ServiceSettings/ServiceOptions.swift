@@ -13,7 +13,6 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(.host) var host: String?
     @Option(.port) var port: String?
     @Option(.metricsPort) var metricsPort: String?
-    @Option(.tokenServiceURL) var tokenServiceURL: String?
     @Option(.publicBaseURL) var publicBaseURL: String?
     @Option(.logLevel) var logLevel: String?
     @Option(.logFormat) var logFormat: String?
@@ -49,7 +48,6 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         case .host: host
         case .port: port
         case .metricsPort: metricsPort
-        case .tokenServiceURL: tokenServiceURL
         case .publicBaseURL: publicBaseURL
         case .logLevel: logLevel
         case .logFormat: logFormat

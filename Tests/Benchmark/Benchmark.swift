@@ -105,7 +105,7 @@ struct Run {
         environment = [
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
             "DATABASE_URL": options.databaseURL, "REDIS_URL": options.redisURL, "PASSWORDLESS_MASTER_KEY": key,
-            "TOKEN_SERVICE_URL": "http://127.0.0.1:\(options.basePort + 1)", "LOG_LEVEL": "info",
+            "LOG_LEVEL": "info",
         ]
         for setting in options.serviceEnvironment {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)

@@ -46,7 +46,6 @@ struct ConfigurationTests {
         #expect(configuration.redis.database == 2)
         #expect(configuration.port == 8080)
         #expect(configuration.host == "0.0.0.0")
-        #expect(configuration.tokenServiceURL == "http://127.0.0.1:8081")
         #expect(configuration.logLevel == .info)
         #expect(configuration.logFormat == .text)
     }
@@ -87,13 +86,13 @@ struct ConfigurationTests {
         environment["LOG_LEVEL"] = "debug"
         let configuration = try load(
             environment,
-            ["--port", "9100", "--log-format=json", "--redis-url", "redis://other:7000", "--token-service-url", "https://token.internal/"])
+            ["--port", "9100", "--log-format=json", "--redis-url", "redis://other:7000", "--public-base-url", "https://login.example.com/"])
         #expect(configuration.port == 9100)
         #expect(configuration.logLevel == .debug)
         #expect(configuration.logFormat == .json)
         #expect(configuration.redis.host == "other")
         #expect(configuration.redis.port == 7000)
-        #expect(configuration.tokenServiceURL == "https://token.internal")
+        #expect(configuration.publicBaseURL == "https://login.example.com")
     }
 
     @Test func missingSettingsAreNamed() {
@@ -122,7 +121,7 @@ struct ConfigurationTests {
         ("PORT", "eighty", "whole number"),
         ("LOG_LEVEL", "loud", "one of"),
         ("LOG_FORMAT", "xml", "text or json"),
-        ("TOKEN_SERVICE_URL", "ftp://x", "http"),
+        ("PUBLIC_BASE_URL", "ftp://x", "http"),
         ("REDIS_POOL_SIZE", "0", "1 to 256"),
         ("QUEUE_PARTITIONS", "0", "1 to 1024"),
         ("QUEUE_PARTITIONS", "sixteen", "whole number"),

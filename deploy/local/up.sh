@@ -82,7 +82,6 @@ BIN="$(swift build -c "$CONF" --show-bin-path)"
 PASSWORDLESS_MASTER_KEY="$(master_key)"
 export PASSWORDLESS_MASTER_KEY
 export LOG_LEVEL="${LOG_LEVEL:-info}"
-export TOKEN_SERVICE_URL="http://127.0.0.1:$TOKEN_PORT"
 # Sign-in links point at the local gateway (production builds them on https://<tenant domain>).
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:$GATEWAY_PORT}"
 export DATABASE_URL
@@ -95,7 +94,7 @@ unset METRICS_PORT
 # start_service restarts services when this file is newer than their pid file.
 env_text="$(
     printf '# Written by deploy/local/up.sh. Contains the master key: keep private.\n'
-    for var in DATABASE_URL "${redis_variables[@]}" PASSWORDLESS_MASTER_KEY LOG_LEVEL TOKEN_SERVICE_URL PUBLIC_BASE_URL; do
+    for var in DATABASE_URL "${redis_variables[@]}" PASSWORDLESS_MASTER_KEY LOG_LEVEL PUBLIC_BASE_URL; do
         printf 'export %s=%q\n' "$var" "${!var}"
     done
     printf 'export PASSWORDLESS_BIN_DIR=%q\n' "$BIN"

@@ -47,7 +47,7 @@ struct OpenAPIRoutesTests {
         #expect(routed.contains("POST /passwordless/start"))
     }
 
-    @Test func theTokenServiceAnswersOnlyWhatTheGatewayForwards() throws {
+    @Test func theTokenServiceAnswersOnlyWhatTheGatewayAnswers() throws {
         let (gateway, token) = try Self.routers()
         let tokenRoutes = Self.routed(token)
         #expect(tokenRoutes.subtracting(Self.routed(gateway)).sorted() == [])

@@ -78,6 +78,28 @@ struct TokenRouterTests {
         }
     }
 
+    /// No token service runs here: the gateway answers the exchange, JWKS and discovery itself.
+    @Test func theGatewayServesTheTokenRoutesItself() async throws {
+        try await InProcessFixture.with { fixture in
+            let code = try await Self.sendCode(fixture, to: "+14255550123")
+            let gateway = try Gateway.buildApplication(
+                configuration: fixture.configuration, registry: RouterTest.registry(), logger: RouterTest.logger)
+            try await gateway.test(.router) { client in
+                let reply = try await RouterTest.post(client, "/oauth/token", Self.exchange(fixture, code: code))
+                #expect(reply.status == .ok)
+                let idToken = try #require(reply.object["id_token"] as? String)
+                let jwks = try await client.execute(uri: "/.well-known/jwks.json", method: .get)
+                let keys = JWTKeyCollection()
+                try await keys.add(jwksJSON: jwks.text)
+                #expect(try await keys.verify(idToken, as: PhoneClaims.self).phone_number == "+14255550123")
+                let discovery = try await client.execute(uri: "/.well-known/openid-configuration", method: .get)
+                #expect(discovery.status == .ok)
+                let again = try await RouterTest.post(client, "/oauth/token", Self.exchange(fixture, code: code))
+                #expect(again.auth0Error.error == "invalid_grant")
+            }
+        }
+    }
+
     @Test func tokenRefusalsAreAuth0s() async throws {
         try await Self.withToken { fixture, client, code in
             let wrong = code == "000000" ? "111111" : "000000"

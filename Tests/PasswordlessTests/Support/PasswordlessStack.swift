@@ -119,7 +119,6 @@ final class PasswordlessStack: @unchecked Sendable {
                 environment["METRICS_PORT"] = String(metricsPorts[name]!)
             }
             if let index = gateways.firstIndex(of: name) {
-                environment["TOKEN_SERVICE_URL"] = "http://127.0.0.1:\(ports[tokens[index % tokens.count]]!)"
                 // Sign-in links point at the first gateway, where a test's browser can open them.
                 environment["PUBLIC_BASE_URL"] = "http://127.0.0.1:\(ports[gateways[0]]!)"
                 environment.merge(options.gatewayEnvironment) { $1 }
