@@ -269,6 +269,7 @@ let package = Package(
                 "DeliveryTransport",
                 "HTTPService",
                 "JobQueue",
+                "LoginCodes",
                 "PasswordlessCore",
                 "RedisClient",
                 "ServiceSettings",
