@@ -77,13 +77,14 @@ struct SendRateTests {
             #expect(Set(log.compactMap(\.job)).count == 20, "a job reached the provider twice")
             let times = log.map(\.t).sorted()
             let span = (times.last ?? 0) - (times.first ?? 0)
-            // Within any second: at most the burst (5) and the second's 5 tokens, and one more for
-            // a promotion that bunched two tokens (the schedule is polled every 250 ms).
+            // Within any second: at most the burst (5) and the second's 5 tokens, and two more for
+            // promotions that bunched tokens (the schedule is polled every 250 ms, and a loaded
+            // machine delays a job past its token, never ahead of it).
             let busiest = times.map { start in times.filter { $0 >= start && $0 < start + 1 }.count }.max() ?? 0
             print("send rate 5/1, two dispatchers: 20 messages over \(span) s, at most \(busiest) in one second")
             #expect(span >= 2.5, "20 messages in \(span) s: faster than 5 per second after a burst of 5")
             #expect(span <= 10, "20 messages took \(span) s at 5 per second")
-            #expect(busiest <= 11, "\(busiest) messages within one second")
+            #expect(busiest <= 12, "\(busiest) messages within one second")
 
             let stats = try await DeliveryTests.stats(stack)
             #expect(stats.dead == 0 && stats.scheduled == 0 && stats.pending == 0, "\(stats)")
@@ -155,7 +156,8 @@ struct SendRateTests {
             #expect(unlimited)
             let second = DeliveryTests.attempts(attempts).map(\.t).sorted().suffix(10)
             #expect(
-                (second.last ?? 0) - (second.first ?? 0) < 1.5, "10 unlimited messages over \((second.last ?? 0) - (second.first ?? 0)) s")
+                (second.last ?? 0) - (second.first ?? 0) < 3,
+                "10 unlimited (at 2/1: 4 s) messages over \((second.last ?? 0) - (second.first ?? 0)) s")
             try await DeliveryTests.expectSettled(stack)
 
             // Bad values: one line each, non-zero exit, nothing changed.
