@@ -268,6 +268,7 @@ let package = Package(
                 "DeliveryTransport",
                 "HTTPService",
                 "JobQueue",
+                "LoginCodes",
                 "PasswordlessCore",
                 "RedisClient",
                 "ServiceSettings",

@@ -4,6 +4,7 @@ import HTTPService
 import Hummingbird
 import JobQueue
 import Logging
+import LoginCodes
 import PasswordlessCore
 import Prometheus
 import ServiceLifecycle
@@ -32,7 +33,7 @@ public enum Dispatcher: PasswordlessService {
                 .twilio: TwilioProvider(transport: transport), .smtp: SMTPProvider(transport: transport),
                 .webhook: WebhookProvider(transport: transport), .outbox: OutboxProvider(),
             ],
-            settings: settings, metrics: metrics, logger: logger)
+            sendRate: SendRate(limiter: RateLimiter(redis: dependencies.redis)), settings: settings, metrics: metrics, logger: logger)
         let worker = DeliveryWorker(
             queue: queue, legacy: LegacyQueue(redis: dependencies.redis, layout: layout), redis: dependencies.redis, deliverer: deliverer,
             settings: settings, metrics: metrics, logger: logger)

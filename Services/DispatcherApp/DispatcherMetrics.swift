@@ -57,6 +57,11 @@ struct DispatcherMetrics: Sendable {
         Counter(label: "passwordless_deliveries_total", dimensions: [("provider", provider), ("outcome", outcome)]).increment()
     }
 
+    /// Jobs the connection's send rate made wait in the schedule (not attempts), by provider.
+    func deferred(provider: String) {
+        Counter(label: "passwordless_deliveries_deferred_total", dimensions: [("provider", provider)]).increment()
+    }
+
     /// Dead letters by reason class: `expired`, `permanent`, `exhausted`, `malformed`.
     func deadLettered(reason: String) {
         Counter(label: "passwordless_dead_letters_total", dimensions: [("reason", reason)]).increment()

@@ -10,7 +10,8 @@ import TenantDirectory
 
 /// Delivers one job and settles it; every outcome ends with the job in exactly one list:
 ///
-/// queued → processing → delivered (removed) / scheduled for a retry / dead-lettered.
+/// queued → processing → delivered (removed) / scheduled for a retry / postponed by the send rate /
+/// dead-lettered.
 ///
 /// What happens to the job is the ``JobLifecycle``'s decision (retry rules, expiry, dead-letter
 /// reasons); this type does the I/O around it: the provider call, the settling step in Redis,
@@ -21,6 +22,7 @@ struct JobDeliverer: Sendable {
     let jobSeal: SecretBox
     let secrets: SecretBox
     let providers: [Connection.Provider: any DeliveryProvider]
+    let sendRate: SendRate
     let settings: DispatcherSettings
     let metrics: DispatcherMetrics
     let logger: Logger
@@ -50,7 +52,15 @@ struct JobDeliverer: Sendable {
         var provider: String
         var providerMessageID: String?
         var metadata: Logger.Metadata
+
+        /// Whether the provider was called (a send-rate deferral is no attempt).
+        var reachedProvider: Bool {
+            if case .deferred = outcome { false } else { true }
+        }
     }
+
+    /// How long a job waits when Redis cannot say whether the send rate has a token for it.
+    static let sendRateUnknownWait: Int64 = 1000
 
     private func attempt(_ job: SendJob) async -> Attempt {
         var attempt = Attempt(
@@ -62,6 +72,10 @@ struct JobDeliverer: Sendable {
             }
             attempt.provider = connection.provider.rawValue
             attempt.metadata["provider"] = "\(attempt.provider)"
+            if let deferral = await admit(job, through: connection) {
+                attempt.outcome = deferral
+                return attempt
+            }
             let credentials = try connection.sealedCredentials.map { try openCredentials($0, of: connection) }
             // The link carries the code: like the code, it is never logged, and no error here
             // describes it.
@@ -76,6 +90,18 @@ struct JobDeliverer: Sendable {
             attempt.outcome = Self.outcome(.permanent(reason: "\(error)"))
         }
         return attempt
+    }
+
+    /// The send rate's verdict (nil: go ahead). When Redis cannot answer, the job waits a
+    /// moment rather than risk the provider's own limit, and is not charged an attempt.
+    private func admit(_ job: SendJob, through connection: Connection) async -> JobLifecycle.Outcome? {
+        let now = Date().millisecondsSince1970
+        do {
+            return try await sendRate.admit(job, through: connection, now: now)
+        } catch {
+            logger.warning("cannot take a send-rate token; the job waits", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            return .deferred(until: now + Self.sendRateUnknownWait, reserved: false)
+        }
     }
 
     static func outcome(_ error: DeliveryError) -> JobLifecycle.Outcome {
@@ -110,8 +136,16 @@ struct JobDeliverer: Sendable {
             await settle("schedule retry", worker: worker) {
                 try await queue.scheduleRetry(taken, updated: job.encoded(), due: due, worker: worker)
             }
+        case .postpone(let job, let until):
+            guard let attempt else { preconditionFailure("the lifecycle postpones a job only after the send rate was asked") }
+            metrics.deferred(provider: attempt.provider)
+            let metadata = attempt.metadata.merging(["due_ms": "\(until)", "reserved": "\(job.sendSlot != nil)"]) { $1 }
+            logger.debug("send rate reached; job postponed", metadata: metadata)
+            await settle("postpone", worker: worker) {
+                try await queue.scheduleRetry(taken, updated: job.encoded(), due: until, worker: worker)
+            }
         case .bury(let letter, let burial):
-            if let attempt { metrics.attempt(provider: attempt.provider, outcome: "dead") }
+            if let attempt, attempt.reachedProvider { metrics.attempt(provider: attempt.provider, outcome: "dead") }
             let encoded = (try? JSONEncoder().encode(letter)).map(Array.init) ?? []
             if burial == .malformed {
                 logger.error("malformed job dead-lettered", metadata: ["worker": "\(worker)", "dead_letter": "\(letter.id)"])

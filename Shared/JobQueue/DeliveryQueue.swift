@@ -90,7 +90,8 @@ public struct DeliveryQueue: Sendable {
             arguments: [job.raw, updated, due])
     }
 
-    /// Moves the job from processing to its partition's retry schedule, as `updated`, due at `due` (ms).
+    /// Moves the job from processing to its partition's schedule (a retry, or a job the send rate
+    /// postponed), as `updated`, due at `due` (ms).
     public func scheduleRetry(_ job: TakenJob, updated: [UInt8], due: Int64, worker: String) async throws(RedisError) {
         try await redis.send(Self.scheduleRetryCommand(job, updated: updated, due: due, worker: worker))
     }

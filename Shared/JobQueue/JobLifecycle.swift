@@ -8,8 +8,15 @@
 ///                            │ ─failed permanently──────▶ bury(permanent: the provider's reason)
 ///                            │ ─failed temporarily, out of attempts─▶ bury(exhausted)
 ///                            │ ─failed temporarily, retry due at or after the code's expiry─▶ bury(expired)
-///                            └─failed temporarily───────▶ retry(job, at: due)
+///                            │ ─failed temporarily───────▶ retry(job, at: due)
+///                            │ ─deferred by the send rate, until at or after the code's expiry─▶ bury(expired)
+///                            └─deferred by the send rate─▶ postpone(job, until: due)
 /// ```
+///
+/// A deferral is not an attempt: the connection's send rate (a token bucket shared by every
+/// dispatcher) had no token for the job, so the provider was never called. The job goes back to
+/// the schedule with its attempts unchanged, due when the bucket has a token for it — reserved
+/// for it when the bucket could, so it is then sent without asking again.
 ///
 /// A retry is due after exponential backoff with full jitter: a random wait in
 /// `0...min(cap, base·2^attempt)` (at least 1 ms wide), never sooner than the provider's
@@ -41,6 +48,9 @@ public struct JobLifecycle: Sendable {
         case failedTemporarily(error: String, retryAfter: Int?)
         /// Will fail the same way again: `reason` is the dead letter's reason, `error` its last error.
         case failedPermanently(reason: String, error: String)
+        /// Not attempted: the send rate has no token for the job before `until` (ms since 1970).
+        /// `reserved`: the token free then is the job's (so it need not ask again).
+        case deferred(until: Int64, reserved: Bool)
     }
 
     /// What the worker does next with the job, against Redis or the provider.
@@ -51,6 +61,9 @@ public struct JobLifecycle: Sendable {
         case acknowledge
         /// Move the job to the retry schedule as `job` (its attempts counted), due `at` (ms since 1970).
         case retry(SendJob, at: Int64)
+        /// Move the job to the schedule as `job` (attempts unchanged, the reserved send slot noted),
+        /// due `until` (ms since 1970): the send rate made it wait.
+        case postpone(SendJob, until: Int64)
         /// Move the job to the dead letters as `letter`; `burial` is its reason class for metrics.
         case bury(DeadLetter, burial: Burial)
     }
@@ -105,13 +118,27 @@ public struct JobLifecycle: Sendable {
     ) -> Action {
         guard case .delivering(let job) = state else { preconditionFailure("only a job being delivered finishes (state: \(state))") }
         state = .settled
+        if case .deferred(let until, let reserved) = outcome {
+            var waiting = job
+            waiting.sendSlot = reserved ? until : nil
+            guard until < job.codeExpiresAt else {
+                waiting.sendSlot = nil
+                let error = "the send rate had no token for it before the code expired"
+                let letter = DeadLetter(job: waiting, reason: "expired", attempts: job.attempts, lastError: error, diedAt: now)
+                return .bury(letter, burial: .expired)
+            }
+            return .postpone(waiting, until: until)
+        }
         var attempted = job
         attempted.attempts += 1
+        attempted.sendSlot = nil
         func bury(_ reason: String, lastError: String) -> Action {
             let letter = DeadLetter(job: attempted, reason: reason, attempts: attempted.attempts, lastError: lastError, diedAt: now)
             return .bury(letter, burial: Burial(reason: reason))
         }
         switch outcome {
+        case .deferred:
+            preconditionFailure("handled above")
         case .delivered:
             return .acknowledge
         case .failedPermanently(let reason, let error):

@@ -24,6 +24,10 @@ public struct SendJob: Codable, Sendable, Equatable {
     public var createdAt: Int64
     public var attempts: Int
     public var language: String?
+    /// The send-rate token reserved for this job (ms since 1970, Redis' clock) when its
+    /// connection's send rate made it wait: taken again, it is sent without taking another.
+    /// Only a send-rate deferral sets it; any attempt's end clears it.
+    public var sendSlot: Int64?
 
     public init(
         id: String = UUID().uuidString.lowercased(), tenantID: UUID, connectionID: UUID, clientID: String, applicationName: String,

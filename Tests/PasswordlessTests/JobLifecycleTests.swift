@@ -200,4 +200,65 @@ struct JobLifecycleTests {
             return
         }
     }
+
+    // MARK: The send rate
+
+    /// A job the send rate makes wait is not an attempt: it goes back to the schedule as it was,
+    /// holding the token reserved for it, due when that token is free.
+    @Test func aDeferredJobWaitsUnattemptedWithItsReservedToken() {
+        let job = Self.job(attempts: 2)
+        var lifecycle = Self.delivering(job)
+        var waiting = job
+        waiting.sendSlot = Self.now + 200
+        #expect(
+            lifecycle.finished(.deferred(until: Self.now + 200, reserved: true), now: Self.now) == .postpone(waiting, until: Self.now + 200)
+        )
+        // Not reserved (Redis could not say): it asks the bucket again when it comes back.
+        var unreserved = Self.delivering(job)
+        #expect(
+            unreserved.finished(.deferred(until: Self.now + 1000, reserved: false), now: Self.now) == .postpone(job, until: Self.now + 1000)
+        )
+    }
+
+    /// However many times it waits, a deferral never brings a job closer to exhaustion.
+    @Test func deferralsDoNotCountTowardsTheMaximumAttempts() {
+        let job = Self.job(attempts: Self.policy.maximumAttempts - 1)
+        for _ in 0..<10 {
+            var lifecycle = Self.delivering(job)
+            guard case .postpone(let waiting, _) = lifecycle.finished(.deferred(until: Self.now + 100, reserved: true), now: Self.now)
+            else {
+                Issue.record("a deferral was not postponed")
+                return
+            }
+            #expect(waiting.attempts == job.attempts)
+        }
+    }
+
+    /// A token free only at or after the code's expiry is no use: the job dies as expired,
+    /// with the attempts it had.
+    @Test func aDeferralPastTheCodesExpiryIsBuriedAsExpired() {
+        let job = Self.job(attempts: 1, expiresAt: Self.now + 2000)
+        var lifecycle = Self.delivering(job)
+        let action = lifecycle.finished(.deferred(until: Self.now + 2000, reserved: false), now: Self.now)
+        guard case .bury(let letter, .expired) = action else {
+            Issue.record("expected an expired burial, got \(action)")
+            return
+        }
+        #expect(letter.attempts == 1 && letter.job?.attempts == 1 && letter.job?.sendSlot == nil)
+    }
+
+    /// A job that held a reserved token and then failed at the provider takes a fresh token for
+    /// its retry: the reservation was spent on the failed attempt.
+    @Test func aRetryGivesUpTheReservedToken() {
+        var job = Self.job()
+        job.sendSlot = Self.now - 10
+        var lifecycle = Self.delivering(job)
+        let action = lifecycle.finished(
+            .failedTemporarily(error: "transient: HTTP 503", retryAfter: nil), now: Self.now, draw: Self.shortest)
+        guard case .retry(let retried, _) = action else {
+            Issue.record("expected a retry, got \(action)")
+            return
+        }
+        #expect(retried.sendSlot == nil && retried.attempts == 1)
+    }
 }

@@ -38,6 +38,10 @@ public struct ConnectionLimits: Sendable, Equatable, Codable {
     public var lockoutWindowSeconds = 3600
     /// How long a locked-out recipient gets no new code (and no code check).
     public var lockoutSeconds = 3600
+    /// Provider politeness: at most `count` messages per `windowSeconds` leave through this
+    /// connection, over every dispatcher (one bucket in Redis; `count` at once as the burst).
+    /// A job over the rate waits in the retry schedule, unattempted; nil for no limit.
+    public var sendRate: Rate?
 
     public init() {}
 
@@ -52,6 +56,7 @@ public struct ConnectionLimits: Sendable, Equatable, Codable {
         lockoutFailures = try c.decodeIfPresent(Int.self, forKey: .lockoutFailures) ?? defaults.lockoutFailures
         lockoutWindowSeconds = try c.decodeIfPresent(Int.self, forKey: .lockoutWindowSeconds) ?? defaults.lockoutWindowSeconds
         lockoutSeconds = try c.decodeIfPresent(Int.self, forKey: .lockoutSeconds) ?? defaults.lockoutSeconds
+        sendRate = try c.decodeIfPresent(Rate.self, forKey: .sendRate)
     }
 
     /// The allow-listed calling code `e164` starts with, or nil when it is not allowed.

@@ -23,6 +23,24 @@ public struct ConnectionRepository: PostgresRepository {
             """, logger: logger)
     }
 
+    /// Rewrites every field of the connection `connection.id` names but its id, tenant and name
+    /// (those identify it); true when it existed.
+    @discardableResult
+    public func update(_ connection: Connection) async throws -> Bool {
+        let settings = String(decoding: try JSONEncoder().encode(connection.settings), as: UTF8.self)
+        let limits = String(decoding: try JSONEncoder().encode(connection.limits), as: UTF8.self)
+        let rows = try await client.query(
+            """
+            UPDATE connections SET strategy = \(connection.strategy.rawValue), provider = \(connection.provider.rawValue),
+                settings = \(settings)::jsonb, credentials_sealed = \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
+                template = \(connection.template), subject = \(connection.subject), code_length = \(connection.codeLength),
+                code_ttl_seconds = \(connection.codeTTLSeconds), disable_signup = \(connection.disableSignup), limits = \(limits)::jsonb,
+                html_template = \(connection.htmlTemplate)
+            WHERE id = \(connection.id) RETURNING id
+            """, logger: logger)
+        return try await rows.collect().count == 1
+    }
+
     public func find(tenantID: UUID, name: String) async throws -> Connection? {
         try await rows(client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND name = \(name)", logger: logger)).first
     }
