@@ -170,7 +170,19 @@ struct LinkController {
         let application = link.client.name
         switch outcome {
         case .verified(let userID) where !userID.isEmpty:
-            return userID
+            let standing: UserDirectory.Standing
+            do {
+                standing = try await tokens.users.standing(
+                    userID: userID, connectionID: link.connection.id, identifier: link.recipient.normalized)
+            } catch {
+                context.logger.warning("link not checked: a dependency failed", metadata: ["error": "\(String(reflecting: error))"])
+                throw LinkRefusal.unavailable
+            }
+            switch standing {
+            case .active: return userID
+            case .blocked: throw LinkRefusal.blocked(application: application)
+            case .missing: throw LinkRefusal.spent(application: application, home: link.home)
+            }
         case .verified, .wrong, .missing, .exhausted: throw LinkRefusal.spent(application: application, home: link.home)
         case .expired: throw LinkRefusal.expired(application: application, home: link.home)
         case .locked(let retryAfter): throw LinkRefusal.locked(application: application, home: link.home, retryAfter: retryAfter)

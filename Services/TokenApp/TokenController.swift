@@ -20,6 +20,8 @@ struct TokenController {
     let authenticator: ClientAuthenticator
     let recorder: LoginRecorder
     let authorizationCodes: AuthorizationCodeStore
+    /// Where a verified code's user is checked for a block (the identity cache, else PostgreSQL).
+    let users: UserDirectory
 
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
@@ -129,6 +131,11 @@ struct TokenController {
         else {
             throw invalid("Invalid authorization code")
         }
+        switch try await users.standing(userID: grant.userID, connectionID: connection.id, identifier: recipient.normalized) {
+        case .active: break
+        case .blocked: throw APIError.userBlocked
+        case .missing: throw invalid("Invalid authorization code")
+        }
         let api = try await directory.resourceServer(tenant: caller.tenant, audience: grant.audience)
         let issued = try await issuer.issue(
             tenant: caller.tenant, client: caller.client, connection: connection, userID: grant.userID, recipient: recipient,
@@ -173,7 +180,8 @@ struct TokenController {
 
     /// Checks the code for `clientID` (empty: any client) and returns the user id it was issued
     /// to, spending the code unless `consume` is false; every failure becomes
-    /// `refusal(description)` with Auth0's wording.
+    /// `refusal(description)` with Auth0's wording. A right code of a blocked user is 401
+    /// `unauthorized` "user is blocked"; of a user deleted since, a wrong code.
     func verify(
         otp: String, recipient: Recipient, connection: Connection, clientID: String, context: PasswordlessRequestContext,
         consume: Bool = true, refusal: (String) -> APIError
@@ -183,7 +191,12 @@ struct TokenController {
         let outcome = try await check(
             otp, recipient: recipient, connection: connection, clientID: clientID, request: nil, consume: consume, context: context)
         switch outcome {
-        case .verified(let userID) where !userID.isEmpty: return userID
+        case .verified(let userID) where !userID.isEmpty:
+            switch try await users.standing(userID: userID, connectionID: connection.id, identifier: recipient.normalized) {
+            case .active: return userID
+            case .blocked: throw APIError.userBlocked
+            case .missing: throw refusal(Self.wrongCode(connection))
+            }
         case .verified, .wrong, .missing: throw refusal(Self.wrongCode(connection))
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
