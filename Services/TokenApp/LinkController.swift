@@ -159,8 +159,9 @@ struct LinkController {
     /// Spends the code (one atomic check, counted like a typed code) and returns its user.
     func spend(_ link: Resolved, context: PasswordlessRequestContext) async throws(LinkRefusal) -> String {
         let outcome: CodeStore.Outcome
+        let identity: IdentityCache.Entry?
         do {
-            outcome = try await tokens.check(
+            (outcome, identity) = try await tokens.check(
                 link.code, recipient: link.recipient, connection: link.connection, clientID: link.client.clientID,
                 request: link.authorization.binding(clientID: link.client.clientID), consume: true, context: context)
         } catch {
@@ -173,7 +174,7 @@ struct LinkController {
             let standing: UserDirectory.Standing
             do {
                 standing = try await tokens.users.standing(
-                    userID: userID, connectionID: link.connection.id, identifier: link.recipient.normalized)
+                    userID: userID, connectionID: link.connection.id, identifier: link.recipient.normalized, cached: identity)
             } catch {
                 context.logger.warning("link not checked: a dependency failed", metadata: ["error": "\(String(reflecting: error))"])
                 throw LinkRefusal.unavailable

@@ -188,11 +188,13 @@ struct TokenController {
     )
         async throws -> String
     {
-        let outcome = try await check(
+        let (outcome, identity) = try await check(
             otp, recipient: recipient, connection: connection, clientID: clientID, request: nil, consume: consume, context: context)
         switch outcome {
         case .verified(let userID) where !userID.isEmpty:
-            switch try await users.standing(userID: userID, connectionID: connection.id, identifier: recipient.normalized) {
+            switch try await users.standing(
+                userID: userID, connectionID: connection.id, identifier: recipient.normalized, cached: identity)
+            {
             case .active: return userID
             case .blocked: throw APIError.userBlocked
             case .missing: throw refusal(Self.wrongCode(connection))
@@ -209,16 +211,18 @@ struct TokenController {
 
     /// One code check, logged and counted: every route that checks a code comes through here.
     /// `clientID` and `request` are what the code must be bound to (see ``CodeStore/verify``).
+    /// The recipient's cached identity comes back with it, read in the same round trip, for the
+    /// check of a right code's user (``UserDirectory/standing(userID:connectionID:identifier:cached:)``).
     func check(
         _ code: String, recipient: Recipient, connection: Connection, clientID: String, request: String?, consume: Bool,
         context: PasswordlessRequestContext
-    ) async throws -> CodeStore.Outcome {
-        let outcome = try await codes.verify(
+    ) async throws -> (outcome: CodeStore.Outcome, identity: IdentityCache.Entry?) {
+        let (outcome, identity) = try await codes.verifyReadingIdentity(
             code: code, connection: connection.id, recipient: recipient, limits: connection.limits, clientID: clientID, request: request,
             consume: consume)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
-        return outcome
+        return (outcome, identity)
     }
 
     /// `passwordless_verifications_total{outcome}`, made once per outcome.

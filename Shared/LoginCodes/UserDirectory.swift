@@ -49,8 +49,16 @@ public struct UserDirectory: Sendable {
     /// The standing of the user a verified code was issued to, from the cache when it holds that
     /// user under the recipient's identity, else from PostgreSQL (which then fills the cache).
     public func standing(userID: String, connectionID: UUID, identifier: String) async throws -> Standing {
+        let entry = try await cache.read(cache.key(connection: connectionID, identifier: identifier))
+        return try await standing(userID: userID, connectionID: connectionID, identifier: identifier, cached: entry)
+    }
+
+    /// ``standing(userID:connectionID:identifier:)`` with the cache entry already read (nil: a
+    /// miss), as ``CodeStore/verifyReadingIdentity(code:connection:recipient:limits:clientID:request:consume:)`` reads it.
+    public func standing(
+        userID: String, connectionID: UUID, identifier: String, cached entry: IdentityCache.Entry?
+    ) async throws -> Standing {
         let key = cache.key(connection: connectionID, identifier: identifier)
-        let entry = try await cache.read(key)
         IdentityCacheMetrics.count(hit: entry != nil)
         if case .user(let id, let blocked) = entry, id == userID { return blocked ? .blocked : .active }
         guard let user = try await users.find(id: userID) else { return .missing }
