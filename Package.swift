@@ -112,6 +112,7 @@ let package = Package(
                 "RedisClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Shared/LoginCodes",
@@ -317,6 +318,7 @@ let package = Package(
             dependencies: [
                 "HTTPService",
                 "JobQueue",
+                "LoginCodes",
                 "PasswordlessCore",
                 "PasswordlessStorage",
                 "RedisClient",

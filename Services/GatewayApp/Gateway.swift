@@ -30,8 +30,9 @@ public enum Gateway: PasswordlessService {
             directory: directory, starter: starter, authenticator: ClientAuthenticator(directory: directory, hasher: hasher),
             clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), publicBaseURL: configuration.publicBaseURL
         ).addRoutes(to: router)
-        ManagementController(directory: directory, starter: starter, postgres: dependencies.postgres, hasher: hasher, logger: logger)
-            .addRoutes(to: router)
+        ManagementController(
+            directory: directory, starter: starter, users: starter.users, postgres: dependencies.postgres, hasher: hasher, logger: logger
+        ).addRoutes(to: router)
         let tokenWorkers = TokenRoutes.add(to: router, setup: setup, directory: directory)
         OpenAPIDocument.addRoutes(to: router)
         return (router, [QueueLayoutCheck(layout: queue, redis: dependencies.redis, logger: logger)] + tokenWorkers)

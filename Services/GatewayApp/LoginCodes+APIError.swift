@@ -15,6 +15,8 @@ extension LoginStarter.Refusal {
                 retryAfter: retryAfter)
         case .countryNotAllowed:
             APIError(status: 400, error: "bad.phone_number", description: "Sending codes to this country is not allowed.")
+        case .blocked:
+            APIError.userBlocked
         }
     }
 }

@@ -15,15 +15,18 @@ import TenantDirectory
 struct ManagementController {
     let directory: Directory
     let starter: LoginStarter
-    let users: UserRepository
+    let users: UserDirectory
     let tokens: ManagementTokenRepository
     let hasher: CredentialHasher
     private let tokenCache = TTLCache<String, ManagementToken>(ttl: .seconds(10))
 
-    init(directory: Directory, starter: LoginStarter, postgres: PostgresClient, hasher: CredentialHasher, logger: Logger) {
+    init(
+        directory: Directory, starter: LoginStarter, users: UserDirectory, postgres: PostgresClient, hasher: CredentialHasher,
+        logger: Logger
+    ) {
         self.directory = directory
         self.starter = starter
-        self.users = UserRepository(client: postgres, logger: logger)
+        self.users = users
         self.tokens = ManagementTokenRepository(client: postgres, logger: logger)
         self.hasher = hasher
     }
@@ -60,7 +63,7 @@ struct ManagementController {
             throw APIError(status: 400, error: "bad.email", description: "The email is not a valid address.")
         }
         var answers: [UserAnswer] = []
-        for user in try await users.find(tenantID: tenant.id, email: address.address) {
+        for user in try await users.users.find(tenantID: tenant.id, email: address.address) {
             guard let connection = try await directory.connection(id: user.connectionID) else { continue }
             answers.append(UserAnswer(user, connection: connection))
         }

@@ -81,7 +81,7 @@ struct StartController {
             "code requested",
             metadata: [
                 "tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")",
-                "new_user": "\(started.created)", "send": "\(link == nil ? "code" : "link")",
+                "new_user": "\(started.created)", "identity_cached": "\(started.cached)", "send": "\(link == nil ? "code" : "link")",
             ])
         switch connection.strategy {
         case .email: return .email(userID: started.user.id, email: recipient.normalized)

@@ -27,11 +27,13 @@ struct UserAnswer: ResponseEncodable {
     var email: String?
     var phoneNumber: String?
     var phoneVerified: Bool?
+    /// Present, and true, only for a blocked user (as Auth0 writes it).
+    var blocked: Bool?
 
     enum CodingKeys: String, CodingKey {
         case id = "_id"
         case userID = "user_id"
-        case connection, email, identities
+        case connection, email, identities, blocked
         case emailVerified = "email_verified"
         case phoneNumber = "phone_number"
         case phoneVerified = "phone_verified"
@@ -43,6 +45,7 @@ struct UserAnswer: ResponseEncodable {
         self.connection = connection.name
         emailVerified = user.emailVerified
         identities = [Identity(connection: connection.name, provider: connection.strategy.rawValue, userID: user.id)]
+        blocked = user.blocked ? true : nil
         switch connection.strategy {
         case .sms:
             phoneNumber = user.phoneNumber

@@ -159,8 +159,9 @@ struct LinkController {
     /// Spends the code (one atomic check, counted like a typed code) and returns its user.
     func spend(_ link: Resolved, context: PasswordlessRequestContext) async throws(LinkRefusal) -> String {
         let outcome: CodeStore.Outcome
+        let identity: IdentityCache.Entry?
         do {
-            outcome = try await tokens.check(
+            (outcome, identity) = try await tokens.check(
                 link.code, recipient: link.recipient, connection: link.connection, clientID: link.client.clientID,
                 request: link.authorization.binding(clientID: link.client.clientID), consume: true, context: context)
         } catch {
@@ -170,7 +171,19 @@ struct LinkController {
         let application = link.client.name
         switch outcome {
         case .verified(let userID) where !userID.isEmpty:
-            return userID
+            let standing: UserDirectory.Standing
+            do {
+                standing = try await tokens.users.standing(
+                    userID: userID, connectionID: link.connection.id, identifier: link.recipient.normalized, cached: identity)
+            } catch {
+                context.logger.warning("link not checked: a dependency failed", metadata: ["error": "\(String(reflecting: error))"])
+                throw LinkRefusal.unavailable
+            }
+            switch standing {
+            case .active: return userID
+            case .blocked: throw LinkRefusal.blocked(application: application)
+            case .missing: throw LinkRefusal.spent(application: application, home: link.home)
+            }
         case .verified, .wrong, .missing, .exhausted: throw LinkRefusal.spent(application: application, home: link.home)
         case .expired: throw LinkRefusal.expired(application: application, home: link.home)
         case .locked(let retryAfter): throw LinkRefusal.locked(application: application, home: link.home, retryAfter: retryAfter)

@@ -27,6 +27,13 @@ struct LinkRefusal: Error {
             application: application, home: home)
     }
 
+    /// A right link of a user an operator blocked.
+    static func blocked(application: String) -> LinkRefusal {
+        LinkRefusal(
+            status: .unauthorized, title: "This account is blocked", message: "The user is blocked. Ask the application's support.",
+            application: application)
+    }
+
     static func expired(application: String, home: String?) -> LinkRefusal {
         LinkRefusal(
             status: .forbidden, title: "This link has expired", message: "Links work for a limited time after they are sent.",

@@ -20,6 +20,8 @@ struct TokenController {
     let authenticator: ClientAuthenticator
     let recorder: LoginRecorder
     let authorizationCodes: AuthorizationCodeStore
+    /// Where a verified code's user is checked for a block (the identity cache, else PostgreSQL).
+    let users: UserDirectory
 
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
@@ -129,6 +131,11 @@ struct TokenController {
         else {
             throw invalid("Invalid authorization code")
         }
+        switch try await users.standing(userID: grant.userID, connectionID: connection.id, identifier: recipient.normalized) {
+        case .active: break
+        case .blocked: throw APIError.userBlocked
+        case .missing: throw invalid("Invalid authorization code")
+        }
         let api = try await directory.resourceServer(tenant: caller.tenant, audience: grant.audience)
         let issued = try await issuer.issue(
             tenant: caller.tenant, client: caller.client, connection: connection, userID: grant.userID, recipient: recipient,
@@ -173,17 +180,25 @@ struct TokenController {
 
     /// Checks the code for `clientID` (empty: any client) and returns the user id it was issued
     /// to, spending the code unless `consume` is false; every failure becomes
-    /// `refusal(description)` with Auth0's wording.
+    /// `refusal(description)` with Auth0's wording. A right code of a blocked user is 401
+    /// `unauthorized` "user is blocked"; of a user deleted since, a wrong code.
     func verify(
         otp: String, recipient: Recipient, connection: Connection, clientID: String, context: PasswordlessRequestContext,
         consume: Bool = true, refusal: (String) -> APIError
     )
         async throws -> String
     {
-        let outcome = try await check(
+        let (outcome, identity) = try await check(
             otp, recipient: recipient, connection: connection, clientID: clientID, request: nil, consume: consume, context: context)
         switch outcome {
-        case .verified(let userID) where !userID.isEmpty: return userID
+        case .verified(let userID) where !userID.isEmpty:
+            switch try await users.standing(
+                userID: userID, connectionID: connection.id, identifier: recipient.normalized, cached: identity)
+            {
+            case .active: return userID
+            case .blocked: throw APIError.userBlocked
+            case .missing: throw refusal(Self.wrongCode(connection))
+            }
         case .verified, .wrong, .missing: throw refusal(Self.wrongCode(connection))
         case .exhausted: throw refusal("You've reached the maximum number of attempts. Please try to login again.")
         case .expired: throw refusal("The verification code has expired. Please try to login again.")
@@ -196,16 +211,18 @@ struct TokenController {
 
     /// One code check, logged and counted: every route that checks a code comes through here.
     /// `clientID` and `request` are what the code must be bound to (see ``CodeStore/verify``).
+    /// The recipient's cached identity comes back with it, read in the same round trip, for the
+    /// check of a right code's user (``UserDirectory/standing(userID:connectionID:identifier:cached:)``).
     func check(
         _ code: String, recipient: Recipient, connection: Connection, clientID: String, request: String?, consume: Bool,
         context: PasswordlessRequestContext
-    ) async throws -> CodeStore.Outcome {
-        let outcome = try await codes.verify(
+    ) async throws -> (outcome: CodeStore.Outcome, identity: IdentityCache.Entry?) {
+        let (outcome, identity) = try await codes.verifyReadingIdentity(
             code: code, connection: connection.id, recipient: recipient, limits: connection.limits, clientID: clientID, request: request,
             consume: consume)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
-        return outcome
+        return (outcome, identity)
     }
 
     /// `passwordless_verifications_total{outcome}`, made once per outcome.

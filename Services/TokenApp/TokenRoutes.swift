@@ -39,7 +39,9 @@ public enum TokenRoutes {
         let authenticator = ClientAuthenticator(directory: directory, hasher: CredentialHasher(masterKey: configuration.masterKey))
         let tokens = TokenController(
             directory: directory, codes: CodeStore(redis: dependencies.redis, masterKey: configuration.masterKey), issuer: issuer,
-            authenticator: authenticator, recorder: recorder, authorizationCodes: AuthorizationCodeStore(redis: dependencies.redis))
+            authenticator: authenticator, recorder: recorder, authorizationCodes: AuthorizationCodeStore(redis: dependencies.redis),
+            users: UserDirectory(
+                postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger))
         tokens.addRoutes(to: router)
         LinkController(tokens: tokens).addRoutes(to: router)
         DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)

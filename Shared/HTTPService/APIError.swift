@@ -39,6 +39,10 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: 400, error: "bad.request", description: description)
     }
 
+    /// 401 `unauthorized` "user is blocked", Auth0's answer to a blocked user on
+    /// `/passwordless/start` and the token routes.
+    public static let userBlocked = APIError(status: 401, error: "unauthorized", description: "user is blocked")
+
     /// 404 `not_found`.
     public static let notFound = APIError(status: 404, error: "not_found", description: "Not Found")
 

@@ -13,6 +13,8 @@ public enum CodeRequestOutcome: String, Sendable, CaseIterable {
     case lockedOut = "locked_out"
     /// The number's country is not on the connection's allow-list.
     case countryNotAllowed = "country_not_allowed"
+    /// An operator blocked the user.
+    case blocked
     /// A dependency failed.
     case error
 }

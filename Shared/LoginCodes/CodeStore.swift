@@ -134,43 +134,65 @@ public struct CodeStore: Sendable {
         code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, clientID: String, request: String? = nil,
         consume: Bool = true
     ) async throws(RedisError) -> Outcome {
+        try await verifyReadingIdentity(
+            code: code, connection: connection, recipient: recipient, limits: limits, clientID: clientID, request: request,
+            consume: consume
+        ).outcome
+    }
+
+    /// ``verify(code:connection:recipient:limits:clientID:request:consume:)``, and in the same
+    /// round trip the recipient's cached identity (``IdentityCache``; nil: not cached), so that
+    /// checking a right code's user for a block costs no round trip more when the cache has it.
+    public func verifyReadingIdentity(
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, clientID: String, request: String? = nil,
+        consume: Bool = true
+    ) async throws(RedisError) -> (outcome: Outcome, identity: IdentityCache.Entry?) {
         let tag = tagger.tag(connection: connection, recipient: recipient.normalized)
         let keys = [
             RedisKeys.code(connection: connection, tag: tag), RedisKeys.failures(connection: connection, tag: tag),
             RedisKeys.lockout(connection: connection, tag: tag),
         ]
         let binding = Binding(clientID: clientID, request: request ?? "", consume: consume)
-        let outcome = try await check(
-            code: code, connection: connection, recipient: recipient, limits: limits, binding: binding, keys: keys)
-        guard outcome == .missing else { return outcome }
+        let (outcome, identity) = try await check(
+            code: code, connection: connection, recipient: recipient, limits: limits, binding: binding, keys: keys,
+            alongside: IdentityCache.readCommand(RedisKeys.identity(connection: connection, tag: tag)))
+        let entry = try identity.flatMap { reply throws(RedisError) in try IdentityCache.entry(from: reply) }
+        guard outcome == .missing else { return (outcome, entry) }
         let legacy = [
             RedisKeys.Legacy.code(connection: connection, recipient: recipient.normalized),
             RedisKeys.Legacy.failures(connection: connection, recipient: recipient.normalized),
             RedisKeys.Legacy.lockout(connection: connection, recipient: recipient.normalized),
         ]
-        return try await check(code: code, connection: connection, recipient: recipient, limits: limits, binding: binding, keys: legacy)
+        let (legacyOutcome, _) = try await check(
+            code: code, connection: connection, recipient: recipient, limits: limits, binding: binding, keys: legacy, alongside: nil)
+        return (legacyOutcome, entry)
     }
 
+    /// One run of the verify script, with `alongside` in the same pipeline (its reply returned as is).
     private func check(
-        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, binding: Binding, keys: [String]
+        code: String, connection: UUID, recipient: Recipient, limits: ConnectionLimits, binding: Binding, keys: [String],
+        alongside: RedisCommand?
     ) async throws(RedisError)
-        -> Outcome
+        -> (Outcome, RESPValue?)
     {
         let mac = OneTimeCode.mac(code, connection: connection, recipient: recipient.normalized, key: macKey)
-        let reply = try await redis.eval(
+        let script = RedisCommand.evalsha(
             Self.verifyScript, keys: keys,
             arguments: [
                 mac, Self.maximumAttempts, limits.lockoutFailures, limits.lockoutWindowSeconds * 1000, limits.lockoutSeconds * 1000,
                 binding.consume ? 1 : 0, binding.clientID, binding.request,
             ])
+        let replies = try await redis.pipeline(alongside.map { [script, $0] } ?? [script])
+        let reply = try replies[0].throwingServerError()
+        let other = replies.count > 1 ? replies[1] : nil
         guard let parts = reply.array, let verdict = parts.first?.string else { throw .unexpectedReply("verify script: \(reply)") }
         switch verdict {
-        case "ok": return .verified(userID: parts.count > 1 ? parts[1].string ?? "" : "")
-        case "wrong": return .wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0))
-        case "exhausted": return .exhausted
-        case "expired": return .expired
-        case "locked": return .locked(retryAfter: Int(((parts.count > 1 ? parts[1].int : nil) ?? 1000) + 999) / 1000)
-        default: return .missing
+        case "ok": return (.verified(userID: parts.count > 1 ? parts[1].string ?? "" : ""), other)
+        case "wrong": return (.wrong(remaining: Int(parts.count > 1 ? parts[1].int ?? 0 : 0)), other)
+        case "exhausted": return (.exhausted, other)
+        case "expired": return (.expired, other)
+        case "locked": return (.locked(retryAfter: Int(((parts.count > 1 ? parts[1].int : nil) ?? 1000) + 999) / 1000), other)
+        default: return (.missing, other)
         }
     }
 

@@ -9,9 +9,12 @@ public struct User: Sendable, Equatable {
     public var phoneNumber: String?
     public var emailVerified: Bool
     public var phoneVerified: Bool
+    /// Blocked by an operator: no code is sent and no token issued until unblocked.
+    public var blocked: Bool
 
     public init(
-        id: String, tenantID: UUID, connectionID: UUID, email: String?, phoneNumber: String?, emailVerified: Bool, phoneVerified: Bool
+        id: String, tenantID: UUID, connectionID: UUID, email: String?, phoneNumber: String?, emailVerified: Bool, phoneVerified: Bool,
+        blocked: Bool = false
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -20,7 +23,11 @@ public struct User: Sendable, Equatable {
         self.phoneNumber = phoneNumber
         self.emailVerified = emailVerified
         self.phoneVerified = phoneVerified
+        self.blocked = blocked
     }
+
+    /// What the user signs in with on its connection: its email address or its phone number.
+    public var identifier: String? { email ?? phoneNumber }
 
     /// A new user id: 24 lower-case hex digits, the shape of Auth0's ids.
     public static func generateID() -> String {

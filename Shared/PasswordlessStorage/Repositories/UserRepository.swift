@@ -34,10 +34,10 @@ public struct UserRepository: PostgresRepository {
             phoneNumber: phone,
             emailVerified: verified && email != nil, phoneVerified: verified && phone != nil)
         for _ in 0..<3 {
-            for try await (id, emailVerified, phoneVerified, created) in try await client.execute(statement, logger: logger) {
+            for try await (id, emailVerified, phoneVerified, blocked, created) in try await client.execute(statement, logger: logger) {
                 let user = User(
                     id: id, tenantID: tenantID, connectionID: connection.id, email: email, phoneNumber: phone, emailVerified: emailVerified,
-                    phoneVerified: phoneVerified)
+                    phoneVerified: phoneVerified, blocked: blocked)
                 return (user, created)
             }
         }
@@ -63,7 +63,80 @@ public struct UserRepository: PostgresRepository {
         try await rows(client.query("\(unescaped: Self.columns) WHERE id = \(id)", logger: logger)).first
     }
 
+    /// Blocks or unblocks a user; returns the user as it is now, or nil when there is none.
+    ///
+    /// Callers go through `UserDirectory`, which also drops the user's cached identity.
+    public func setBlocked(id: String, blocked: Bool) async throws -> User? {
+        try await rows(
+            client.query(
+                "UPDATE users SET blocked = \(blocked), updated_at = now() WHERE id = \(id) RETURNING \(unescaped: Self.fields)",
+                logger: logger)
+        ).first
+    }
+
+    /// Deletes a user; returns the row it deleted, or nil when there was none.
+    ///
+    /// Callers go through `UserDirectory`, which also drops the user's cached identity.
+    public func delete(id: String) async throws -> User? {
+        try await rows(client.query("DELETE FROM users WHERE id = \(id) RETURNING \(unescaped: Self.fields)", logger: logger)).first
+    }
+
+    /// What ``update(id:_:)`` changes; nil fields stay as they are.
+    public struct Changes: Sendable {
+        /// A new email address or phone number (already normalised), for the user's own channel:
+        /// an email user's email, an SMS user's number.
+        public var identifier: String?
+        /// Whether that channel is verified.
+        public var verified: Bool?
+
+        public init(identifier: String? = nil, verified: Bool? = nil) {
+            self.identifier = identifier
+            self.verified = verified
+        }
+    }
+
+    /// Changes a user's identifier or verified flag in one statement; returns the user before and
+    /// after, or nil when there is none. A new identifier another user of the connection already
+    /// has is a unique violation (23505).
+    ///
+    /// Callers go through `UserDirectory`, which drops the cached identities of both identifiers.
+    public func update(id: String, _ changes: Changes) async throws -> (before: User, after: User)? {
+        let sequence = try await client.query(
+            """
+            UPDATE users AS u SET
+                identifier = COALESCE(\(changes.identifier), u.identifier),
+                email = CASE WHEN u.email IS NOT NULL THEN COALESCE(\(changes.identifier), u.email) END,
+                phone_number = CASE WHEN u.phone_number IS NOT NULL THEN COALESCE(\(changes.identifier), u.phone_number) END,
+                email_verified = CASE WHEN u.email IS NOT NULL THEN COALESCE(\(changes.verified), u.email_verified) ELSE u.email_verified END,
+                phone_verified = CASE WHEN u.phone_number IS NOT NULL THEN COALESCE(\(changes.verified), u.phone_verified)
+                    ELSE u.phone_verified END,
+                updated_at = now()
+            FROM (SELECT id, email, phone_number, email_verified, phone_verified FROM users WHERE id = \(id) FOR UPDATE) AS old
+            WHERE u.id = old.id
+            RETURNING old.email, old.phone_number, old.email_verified, old.phone_verified,
+                u.id, u.tenant_id, u.connection_id, u.email, u.phone_number, u.email_verified, u.phone_verified, u.blocked
+            """, logger: logger)
+        for try await (
+            oldEmail, oldPhone, oldEmailVerified, oldPhoneVerified, id, tenant, connection, email, phone, emailVerified, phoneVerified,
+            blocked
+        )
+            in sequence.decode((String?, String?, Bool, Bool, String, UUID, UUID, String?, String?, Bool, Bool, Bool).self)
+        {
+            let after = User(
+                id: id, tenantID: tenant, connectionID: connection, email: email, phoneNumber: phone, emailVerified: emailVerified,
+                phoneVerified: phoneVerified, blocked: blocked)
+            var before = after
+            (before.email, before.phoneNumber, before.emailVerified, before.phoneVerified) = (
+                oldEmail, oldPhone, oldEmailVerified, oldPhoneVerified
+            )
+            return (before, after)
+        }
+        return nil
+    }
+
     /// Records successful logins: the channel is verified, `last_login` and `logins_count` move.
+    /// (None of this is in the cached identity, which holds only the id and the blocked flag, so
+    /// nothing is invalidated.)
     public func recordLogins(_ logins: [(userID: String, at: Date)]) async throws {
         guard !logins.isEmpty else { return }
         let ids = logins.map(\.userID)
@@ -81,17 +154,18 @@ public struct UserRepository: PostgresRepository {
             """, logger: logger)
     }
 
-    static let columns = "SELECT id, tenant_id, connection_id, email, phone_number, email_verified, phone_verified FROM users"
+    static let fields = "id, tenant_id, connection_id, email, phone_number, email_verified, phone_verified, blocked"
+    static let columns = "SELECT \(fields) FROM users"
 
     private func rows(_ sequence: PostgresRowSequence) async throws -> [User] {
         var users: [User] = []
-        for try await (id, tenant, connection, email, phone, emailVerified, phoneVerified) in sequence.decode(
-            (String, UUID, UUID, String?, String?, Bool, Bool).self)
+        for try await (id, tenant, connection, email, phone, emailVerified, phoneVerified, blocked) in sequence.decode(
+            (String, UUID, UUID, String?, String?, Bool, Bool, Bool).self)
         {
             users.append(
                 User(
                     id: id, tenantID: tenant, connectionID: connection, email: email, phoneNumber: phone, emailVerified: emailVerified,
-                    phoneVerified: phoneVerified))
+                    phoneVerified: phoneVerified, blocked: blocked))
         }
         return users
     }
@@ -100,18 +174,18 @@ public struct UserRepository: PostgresRepository {
 /// `INSERT … ON CONFLICT DO NOTHING` and, when the row was already there, the existing row.
 /// (`LIMIT 1` stops after the insert's row, so the lookup runs only on a conflict.)
 struct FindOrCreateUser: PostgresPreparedStatement {
-    typealias Row = (String, Bool, Bool, Bool)
+    typealias Row = (String, Bool, Bool, Bool, Bool)
 
     static let sql = """
         WITH inserted AS (
             INSERT INTO users (id, tenant_id, connection_id, identifier, email, phone_number, email_verified, phone_verified)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
             ON CONFLICT (tenant_id, connection_id, identifier) DO NOTHING
-            RETURNING id, email_verified, phone_verified, true AS created
+            RETURNING id, email_verified, phone_verified, blocked, true AS created
         )
-        SELECT id, email_verified, phone_verified, created FROM inserted
+        SELECT id, email_verified, phone_verified, blocked, created FROM inserted
         UNION ALL
-        SELECT id, email_verified, phone_verified, false FROM users
+        SELECT id, email_verified, phone_verified, blocked, false FROM users
         WHERE tenant_id = $2 AND connection_id = $3 AND identifier = $4
         LIMIT 1
         """
