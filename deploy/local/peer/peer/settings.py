@@ -32,6 +32,7 @@ WSGI_APPLICATION = "peer.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
+TIME_ZONE = "UTC"
 TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 
 _url = urlparse(os.environ.get("PEER_DATABASE_URL", "postgres://passwordless:passwordless@127.0.0.1:55432/passwordless_peer"))
