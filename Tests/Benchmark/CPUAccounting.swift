@@ -3,14 +3,17 @@ import Foundation
 /// CPU time used by each part of the system, read from `/proc/<pid>/stat` (user + system, all
 /// threads): the profile that says which process a throughput is spent in.
 struct CPUAccounting {
-    /// The parts, by process name (`comm`, which Linux cuts to 15 characters).
+    /// The parts, by process name (`comm`, which Linux cuts to 15 characters). The peer has no
+    /// name of its own (its workers are Python processes): it is the process `peerRoot` given to
+    /// ``snapshot(peerRoot:)`` (the gunicorn master) and its children.
     static let parts: [(name: String, comm: String)] = [
         ("gateway", "passwordless-ga"), ("token", "passwordless-to"), ("dispatcher", "passwordless-di"),
-        ("PostgreSQL", "postgres"), ("Redis", "redis-server"), ("load + provider", "passwordless-be"),
+        ("PostgreSQL", "postgres"), ("Redis", "redis-server"), ("load + provider", "passwordless-be"), (peer, ""),
     ]
+    static let peer = "peer"
 
     /// Seconds of CPU by part, for every process alive now.
-    static func snapshot() -> [String: Double] {
+    static func snapshot(peerRoot: Int32? = nil) -> [String: Double] {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var seconds: [String: Double] = [:]
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -19,11 +22,18 @@ struct CPUAccounting {
                 let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
             else { continue }
             let comm = String(stat[stat.index(after: open)..<close])
-            guard let part = parts.first(where: { $0.comm == comm }) else { continue }
-            // After "(comm) ": state is field 3; utime and stime are fields 14 and 15.
+            // After "(comm) ": state is field 3, ppid field 4; utime and stime are fields 14 and 15.
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
-            seconds[part.name, default: 0] += (user + system) / ticks
+            let name: String
+            if let peerRoot, Int32(pid) == peerRoot || Int32(fields[1]) == peerRoot {
+                name = peer
+            } else if let part = parts.first(where: { !$0.comm.isEmpty && $0.comm == comm }) {
+                name = part.name
+            } else {
+                continue
+            }
+            seconds[name, default: 0] += (user + system) / ticks
         }
         return seconds
     }
