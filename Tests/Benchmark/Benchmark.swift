@@ -99,6 +99,9 @@ struct Run {
     var peakMemory: [String: Double] = [:]
     var rows: [Row] = []
     var notes: [String] = []
+    /// The PostgreSQL postmaster and the Redis server the run uses (nil: not found, counted by name).
+    var postgresPID: Int32?
+    var redisPID: Int32?
     /// Recipients the peer's new-users run asked for (its returning users).
     var peerUsers = 0
     /// The peer's rate of new-user starts, to size its exchange run's codes.
@@ -213,7 +216,34 @@ struct Run {
         for (name, service) in services { peakMemory[name] = max(peakMemory[name] ?? 0, service.memory.peak) }
     }
 
+    /// The run's own processes, for ``CPUAccounting``.
+    var owned: CPUAccounting.Owned {
+        var owned = CPUAccounting.Owned(identified: ["gateway", "token", "dispatcher", "load + provider"])
+        for (name, service) in services { owned.pids[service.process.processIdentifier] = String(name.dropFirst("passwordless-".count)) }
+        owned.pids[getpid()] = "load + provider"
+        if let peer = options.peerPid { owned.parents[peer] = CPUAccounting.peer }
+        if let postgresPID { owned.parents[postgresPID] = "PostgreSQL" }
+        if let redisPID { owned.pids[redisPID] = "Redis" }
+        return owned
+    }
+
+    /// Finds the PostgreSQL postmaster (the parent of a backend) and, for a single Redis, its
+    /// server process.
+    mutating func findDatabaseProcesses() async throws {
+        postgresPID = try await withPostgres { client in
+            for try await backend in try await client.query("SELECT pg_backend_pid()").decode(Int32.self) {
+                return CPUAccounting.parent(of: backend)
+            }
+            return 0
+        }
+        if postgresPID == 0 { postgresPID = nil }
+        guard !options.redisURL.contains(",") else { return }
+        let info = try await withRedis { try await $0.send("INFO", "server").string ?? "" }
+        redisPID = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("process_id:") }.flatMap { Int32($0.dropFirst(11)) }
+    }
+
     mutating func setUp() async throws {
+        try await findDatabaseProcesses()
         log("migrating and creating the benchmark tenant")
         try run(binDirectory.appendingPathComponent("passwordless-admin").path, ["migrate"], environment: environment)
         let tenant = try admin(["tenant", "create", "--name", "bench", "--domain", "bench.example.com"])
@@ -308,10 +338,10 @@ struct Run {
     func closedLoop(_ load: HTTPLoad) async throws -> LoadResult {
         try await settle()
         _ = try await load.run(connections: options.connections, duration: .seconds(options.warmup))
-        let before = CPUAccounting.snapshot(peerRoot: options.peerPid)
+        let before = CPUAccounting.snapshot(owned)
         var result = try await load.run(connections: options.connections, duration: .seconds(options.duration))
         result.cpuPerRequest = CPUAccounting.perOperation(
-            from: before, to: CPUAccounting.snapshot(peerRoot: options.peerPid), operations: result.answered)
+            from: before, to: CPUAccounting.snapshot(owned), operations: result.answered)
         if let error = result.firstError { log("  first error: \(error)") }
         log(
             String(
@@ -336,7 +366,7 @@ struct Run {
         log("\(name): \(measured.formatted()) of \(max(queued, wanted).formatted()) queued jobs")
         try await settle()
         provider.reset()
-        let before = CPUAccounting.snapshot(peerRoot: options.peerPid)
+        let before = CPUAccounting.snapshot(owned)
         var inFlight = concurrency ?? 256
         do {
             try await startService("passwordless-dispatcher", environment: concurrency.map { ["DISPATCHER_CONCURRENCY": "\($0)"] } ?? [:])
@@ -353,7 +383,7 @@ struct Run {
         let deadline = ContinuousClock.now + .seconds(120)
         while provider.received < measured, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         let window = provider.window
-        let cpu = CPUAccounting.perOperation(from: before, to: CPUAccounting.snapshot(peerRoot: options.peerPid), operations: window.count)
+        let cpu = CPUAccounting.perOperation(from: before, to: CPUAccounting.snapshot(owned), operations: window.count)
         let peak = services["passwordless-dispatcher"]?.memory.peak ?? .nan
         peakMemory["passwordless-dispatcher"] = max(peakMemory["passwordless-dispatcher"] ?? 0, peak)
         await stopService("passwordless-dispatcher")

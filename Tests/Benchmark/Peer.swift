@@ -39,7 +39,9 @@ extension Run {
                     "the peer's \(label) run: \((result.answered - result.succeeded + result.failures).formatted()) errors, the first \(error)"
                 )
             }
-            return (PeerFigure(result), nil, load.issued)
+            var figure = PeerFigure(result)
+            figure.label = label
+            return (figure, nil, load.issued)
         } catch {
             notes.append("the peer's \(label) run failed: \(error)")
             return (nil, "failed (see the notes)", load.issued)

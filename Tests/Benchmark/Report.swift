@@ -67,6 +67,8 @@ struct PeerFigure {
     /// Answers other than 2xx, and transport failures.
     var errors: Int
     var cpuPerRequest: [String: Double]
+    /// The peer's route and load, for its line of the CPU table.
+    var label = ""
 
     init(_ load: LoadResult) {
         rate = load.throughput
@@ -129,7 +131,7 @@ extension Run {
                 let values = parts.map { peer.cpuPerRequest[$0].map { String(format: "%.0f", $0) } ?? "–" }
                 let total = peer.cpuPerRequest.values.reduce(0, +)
                 lines.append(
-                    "| \(peerName), as \(row.name) | " + values.joined(separator: " | ") + String(format: " | %.0f |", total))
+                    "| \(peerName), \(peer.label) | " + values.joined(separator: " | ") + String(format: " | %.0f |", total))
             }
         }
         lines += ["", "| service | RSS idle | peak RSS under load | target | met |", "|---|---:|---:|---|:-:|"]
