@@ -374,8 +374,12 @@ struct Run {
             // Until the dispatcher takes more than 1,024 (its bound before libcurl's multi
             // interface), measure with that rather than not at all, and say so.
             await stopService("passwordless-dispatcher")
+            // Its log is started afresh by the next start: keep what it said.
+            let output =
+                (try? String(contentsOf: logDirectory.appendingPathComponent("passwordless-dispatcher.log"), encoding: .utf8)) ?? ""
+            let said = output.split(whereSeparator: \.isNewline).last.map(String.init) ?? "\(error)"
             notes.append(
-                "the dispatcher did not start with DISPATCHER_CONCURRENCY=\(inFlight) (\(error)); "
+                "the dispatcher did not start with DISPATCHER_CONCURRENCY=\(inFlight) (\(said)); "
                     + "\"\(name)\" was measured with 1024")
             inFlight = 1024
             try await startService("passwordless-dispatcher", environment: ["DISPATCHER_CONCURRENCY": "1024"])
