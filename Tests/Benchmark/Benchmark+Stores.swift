@@ -65,9 +65,11 @@ extension Run {
         try runAdmin(arguments, binDirectory: binDirectory, environment: environment)
     }
 
-    mutating func startService(_ name: String) async throws {
+    /// Starts `name` with the run's environment and `extra` on top, and waits until it is ready.
+    mutating func startService(_ name: String, environment extra: [String: String] = [:]) async throws {
         let port = name.hasSuffix("gateway") ? gatewayPort : name.hasSuffix("token") ? tokenPort : dispatcherPort
-        let service = try ServiceProcess(name, port: port, binDirectory: binDirectory, environment: environment, logDirectory: logDirectory)
+        let service = try ServiceProcess(
+            name, port: port, binDirectory: binDirectory, environment: environment.merging(extra) { $1 }, logDirectory: logDirectory)
         services[name] = service
         try await service.waitReady(group: group)
     }
@@ -100,12 +102,15 @@ extension Run {
         }
     }
 
-    func withPostgres(_ body: @Sendable (PostgresClient) async throws -> Void) async throws {
-        let client = PostgresClient(configuration: try database.clientConfiguration(maximumConnections: 4))
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// `body` with a client of the benchmark's database, or of `other`.
+    func withPostgres<T: Sendable>(
+        _ other: DatabaseSettings? = nil, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let client = PostgresClient(configuration: try (other ?? database).clientConfiguration(maximumConnections: 4))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await body(client)
+            return try await body(client)
         }
     }
 

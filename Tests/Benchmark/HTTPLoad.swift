@@ -55,6 +55,9 @@ final class HTTPLoad: Sendable {
     let makeRequest: @Sendable (Int) -> LoadRequest?
     private let nextIndex = NIOLockedValueBox(0)
 
+    /// How many requests the source has given so far (over every run of this load).
+    var issued: Int { nextIndex.withLockedValue { $0 } }
+
     init(host: String = "127.0.0.1", port: Int, group: MultiThreadedEventLoopGroup, makeRequest: @escaping @Sendable (Int) -> LoadRequest?)
     {
         self.host = host
@@ -155,52 +158,81 @@ final class HTTPLoad: Sendable {
 
     /// One keep-alive connection sending what `source` gives, one request at a time. A request
     /// with a scheduled time has its latency counted from then, and its answer time recorded.
+    ///
+    /// A server that answers `Connection: close` (gunicorn's sync workers do, after every
+    /// request) gets a new connection for the next request, and that request's latency counts
+    /// from the moment the new connection was asked for.
     private func connection(_ source: () async -> (LoadRequest, ContinuousClock.Instant?)?) async throws -> LoadResult {
         var result = LoadResult()
-        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
-        do {
-            channel = try await Self.connect(host: host, port: port, group: group)
-        } catch {
-            result.failures += 1
-            result.firstError = "cannot connect to \(host):\(port): \(error)"
-            return result
-        }
-        let authority = "\(host):\(port)"
-        try await channel.executeThenClose { inbound, outbound in
-            var answers = inbound.makeAsyncIterator()
-            while let (request, scheduled) = await source() {
-                var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: request.path)
-                head.headers = ["Host": authority, "Content-Type": request.contentType, "Content-Length": "\(request.body.readableBytes)"]
-                let sent = ContinuousClock.now
-                do {
-                    try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(request.body)), .end(nil)])
-                } catch {
-                    result.failures += 1
-                    result.firstError = result.firstError ?? "send failed: \(error)"
-                    return
-                }
-                var status = 0
-                var body = ByteBuffer()
-                reading: while true {
-                    guard let part = try await answers.next() else {
-                        result.failures += 1
-                        result.firstError = result.firstError ?? "the server closed the connection"
-                        return
-                    }
-                    switch part {
-                    case .head(let head): status = Int(head.status.code)
-                    case .body(var chunk): if status >= 300, result.firstError == nil { body.writeBuffer(&chunk) }
-                    case .end: break reading
-                    }
-                }
-                let answered = ContinuousClock.now
-                result.latencies.append((answered - (scheduled ?? sent)).milliseconds)
-                result.statuses[status, default: 0] += 1
-                if status >= 300, result.firstError == nil { result.firstError = "HTTP \(status): \(String(buffer: body))" }
-                if scheduled != nil, (200..<300).contains(status) { result.answeredAt[request.key] = answered }
+        var pending: (LoadRequest, ContinuousClock.Instant?)?
+        while true {
+            let connecting = ContinuousClock.now
+            let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+            do {
+                channel = try await Self.connect(host: host, port: port, group: group)
+            } catch {
+                result.failures += 1
+                result.firstError = result.firstError ?? "cannot connect to \(host):\(port): \(error)"
+                return result
             }
+            let authority = "\(host):\(port)"
+            let reconnect = try await channel.executeThenClose { (inbound, outbound) -> Bool in
+                var answers = inbound.makeAsyncIterator()
+                var fresh = true
+                while true {
+                    let next: (LoadRequest, ContinuousClock.Instant?)?
+                    if let waiting = pending {
+                        next = waiting
+                        pending = nil
+                    } else {
+                        next = await source()
+                    }
+                    guard let (request, scheduled) = next else { return false }
+                    var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: request.path)
+                    head.headers = [
+                        "Host": authority, "Content-Type": request.contentType, "Content-Length": "\(request.body.readableBytes)",
+                    ]
+                    let sent = fresh ? connecting : ContinuousClock.now
+                    fresh = false
+                    do {
+                        try await outbound.write(contentsOf: [.head(head), .body(.byteBuffer(request.body)), .end(nil)])
+                    } catch {
+                        result.failures += 1
+                        result.firstError = result.firstError ?? "send failed: \(error)"
+                        return false
+                    }
+                    var status = 0
+                    var closes = false
+                    var body = ByteBuffer()
+                    reading: while true {
+                        guard let part = try await answers.next() else {
+                            result.failures += 1
+                            result.firstError = result.firstError ?? "the server closed the connection"
+                            return false
+                        }
+                        switch part {
+                        case .head(let head):
+                            status = Int(head.status.code)
+                            closes = !head.isKeepAlive
+                        case .body(var chunk): if status >= 300, result.firstError == nil { body.writeBuffer(&chunk) }
+                        case .end: break reading
+                        }
+                    }
+                    let answered = ContinuousClock.now
+                    result.latencies.append((answered - (scheduled ?? sent)).milliseconds)
+                    result.statuses[status, default: 0] += 1
+                    if status >= 300, result.firstError == nil { result.firstError = "HTTP \(status): \(String(buffer: body))" }
+                    if scheduled != nil, (200..<300).contains(status) { result.answeredAt[request.key] = answered }
+                    if closes {
+                        // The next request, if any, goes on a new connection.
+                        guard let following = await source() else { return false }
+                        pending = following
+                        return true
+                    }
+                }
+            }
+            guard reconnect else { return result }
         }
-        return result
     }
 }
 

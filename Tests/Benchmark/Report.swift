@@ -20,6 +20,23 @@ struct Row {
     var limit: Limit?
     /// CPU microseconds per request or delivery, by part of the system.
     var cpuPerOperation: [String: Double] = [:]
+    /// Said after the rate in the result column (the dispatcher's peak RSS).
+    var detail: String?
+    /// The peer's figure for the same measurement, when it has one and it was measured.
+    var peer: PeerFigure?
+    /// Why the peer column is empty (it has no such part, or could not be measured).
+    var peerNote: String?
+    /// The target's part that is a multiple of the peer's rate (the new users' start: 12).
+    var minimumPeerRatio: Double?
+
+    /// "yes", "**no**", or "?" when everything else was met but the peer, whose multiple the
+    /// target asks for, was not measured.
+    var verdict: String {
+        guard met else { return "**no**" }
+        guard let minimumPeerRatio else { return "yes" }
+        guard let peer, peer.rate > 0 else { return "?" }
+        return rate / peer.rate >= minimumPeerRatio ? "yes" : "**no**"
+    }
 
     init(name: String, rate: Double, p50: Double? = nil, p99: Double? = nil, target: String, met: Bool, limit: Limit? = nil) {
         self.name = name
@@ -42,6 +59,30 @@ struct Row {
     }
 }
 
+/// The peer's result for one measurement: the same load (``HTTPLoad``, connections, warm-up and
+/// window) against its equivalent route.
+struct PeerFigure {
+    var rate: Double
+    var p99: Double
+    /// Answers other than 2xx, and transport failures.
+    var errors: Int
+    var cpuPerRequest: [String: Double]
+    /// The peer's route and load, for its line of the CPU table.
+    var label = ""
+
+    init(_ load: LoadResult) {
+        rate = load.throughput
+        p99 = percentile(load.latencies, 99)
+        errors = load.answered - load.succeeded + load.failures
+        cpuPerRequest = load.cpuPerRequest
+    }
+
+    /// The peer column's cell: its rate and p99, and its errors if it had any.
+    var cell: String {
+        "\(Run.rate(rate))/s, p99 \(Run.ms(p99))" + (errors > 0 ? ", \(errors.formatted()) errors" : "")
+    }
+}
+
 extension Run {
     /// Measures the raw limits (with the services stopped) and renders the tables.
     func report() async throws -> String {
@@ -52,14 +93,19 @@ extension Run {
         limits[.rs256] = try await RawLimits.signaturesPerSecond("RS256")
         limits[.es256] = try await RawLimits.signaturesPerSecond("ES256")
 
+        let peerName = "peer: \(options.peerName)"
         var lines = [
-            "| measurement | result | p50 | p99 | target | met | raw limit (same run) | ratio |",
-            "|---|---:|---:|---:|---|:-:|---|---:|",
+            "| measurement | result | p50 | p99 | target | met | \(peerName) | × peer | raw limit (same run) | ratio |",
+            "|---|---:|---:|---:|---|:-:|---|---:|---|---:|",
         ]
         for row in rows {
             let limit = row.limit.flatMap { limit in limits[limit].map { (limit, $0) } }
+            let peerCell = row.peer?.cell ?? row.peerNote ?? ""
+            let peerRatio = row.peer.map { $0.rate > 0 ? String(format: "%.1f×", row.rate / $0.rate) : "–" } ?? ""
+            let result = Self.rate(row.rate) + (row.detail.map { " (\($0))" } ?? "")
             lines.append(
-                "| \(row.name) | \(Self.rate(row.rate)) | \(Self.ms(row.p50)) | \(Self.ms(row.p99)) | \(row.target) | \(row.met ? "yes" : "**no**") | "
+                "| \(row.name) | \(result) | \(Self.ms(row.p50)) | \(Self.ms(row.p99)) | \(row.target) | \(row.verdict) | "
+                    + "\(peerCell) | \(peerRatio) | "
                     + (limit.map { "\(Self.rate($0.1)) \($0.0.rawValue)" } ?? "") + " | "
                     + (limit.map { String(format: "%.2f", row.rate / $0.1) } ?? "") + " |")
         }
@@ -78,6 +124,15 @@ extension Run {
                 let total = row.cpuPerOperation.values.reduce(0, +)
                 lines.append("| \(row.name) | " + values.joined(separator: " | ") + String(format: " | %.0f |", total))
             }
+            // The peer's own runs, once each (the two token rows share one).
+            var seen: Set<String> = []
+            for row in profiled {
+                guard let peer = row.peer, !peer.cpuPerRequest.isEmpty, seen.insert(peer.cell).inserted else { continue }
+                let values = parts.map { peer.cpuPerRequest[$0].map { String(format: "%.0f", $0) } ?? "–" }
+                let total = peer.cpuPerRequest.values.reduce(0, +)
+                lines.append(
+                    "| \(peerName), \(peer.label) | " + values.joined(separator: " | ") + String(format: " | %.0f |", total))
+            }
         }
         lines += ["", "| service | RSS idle | peak RSS under load | target | met |", "|---|---:|---:|---|:-:|"]
         for name in ["passwordless-gateway", "passwordless-token", "passwordless-dispatcher"] {
@@ -94,6 +149,13 @@ extension Run {
             "\(cores) cores; PostgreSQL, Redis, the services and the load generator on this one machine; \(options.connections) connections; "
                 + "\(options.duration) s measured after \(options.warmup) s of warm-up; each service one process, release build.",
         ]
+        if let reason = options.peerUnavailable {
+            lines += ["", "The peer (\(options.peerName)) was not measured: \(reason)."]
+        } else if options.peerPort != nil {
+            lines += [
+                "", "The peer: \(options.peerDescription ?? options.peerName), on the same machine, driven by the same load generator.",
+            ]
+        }
         lines += notes.map { "Note: \($0)." }
         return lines.joined(separator: "\n")
     }

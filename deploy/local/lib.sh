@@ -26,6 +26,7 @@ APT_PACKAGES=(
     pkg-config
     python3
     python3-pip
+    python3-venv
     curl
     ca-certificates
     openssl
