@@ -22,6 +22,14 @@ extension DeliveryTests {
         return (try kibibytes("VmRSS") / 1024, try kibibytes("VmHWM") / 1024)
     }
 
+    /// CPU seconds (user + system) a process has used.
+    static func cpuSeconds(of pid: Int32) throws -> Double {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+        let fields = stat[stat.index(after: stat.lastIndex(of: ")")!)...].split(separator: " ")
+        return ((Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0)) / 100
+    }
+
     /// 2,000 jobs queued while the dispatcher is stopped (SIGSTOP), then released at once against
     /// a provider that answers each after a second: with `DISPATCHER_CONCURRENCY` at its default
     /// they are all in flight together (256 at a time, as before, would take eight seconds or
@@ -42,6 +50,7 @@ extension DeliveryTests {
                 throw error
             }
             let released = ContinuousClock.now
+            let cpuBefore = try Self.cpuSeconds(of: dispatcher.pid)
             dispatcher.signal(SIGCONT)
 
             let peakInFlight = NIOLockedValueBox(0.0)
@@ -55,11 +64,13 @@ extension DeliveryTests {
             }
             let took = ContinuousClock.now - released
             let memory = try Self.residentMemory(of: dispatcher.pid)
+            let cpu = try Self.cpuSeconds(of: dispatcher.pid) - cpuBefore
             let delivered = Self.deliveredJobIDs(stack)
             let peak = peakInFlight.withLockedValue { $0 }
             print(
                 "in flight: \(total) one-second deliveries in \(took), peak \(Int(peak)) in flight; dispatcher RSS idle "
-                    + "\(Int(idle.current)) MiB, now \(Int(memory.current)) MiB, peak \(Int(memory.peak)) MiB")
+                    + "\(Int(idle.current)) MiB, now \(Int(memory.current)) MiB, peak \(Int(memory.peak)) MiB; CPU per delivery "
+                    + "\(Int(cpu * 1_000_000) / total) µs (debug build)")
             #expect(complete, "only \(Set(delivered).count) of \(total) delivered")
             #expect(delivered.count == total, "\(delivered.count - Set(delivered).count) duplicates")
             #expect(peak >= 1000, "at most \(Int(peak)) deliveries were in flight at once")
