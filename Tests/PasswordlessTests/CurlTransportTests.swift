@@ -71,9 +71,10 @@ struct CurlTransportTests {
         }
     }
 
-    @Test func manyRequestsInFlightAtOnce() async throws {
+    /// On one libcurl thread, and dealt round robin to three.
+    @Test(arguments: [1, 3]) func manyRequestsInFlightAtOnce(threads: Int) async throws {
         try await withProviderServer { port, seen in
-            let transport = CurlTransport.running(concurrency: 16)
+            let transport = CurlTransport.running(concurrency: 16, threads: threads)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<100 {
                     group.addTask {
