@@ -151,7 +151,6 @@ let package = Package(
                 "CCurl",
                 "PasswordlessCore",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/DeliveryTransport",

@@ -20,6 +20,13 @@ public enum Dispatcher: PasswordlessService {
         let (configuration, dependencies, logger) = (setup.configuration, setup.dependencies, setup.logger)
         let router = setup.router()
         let settings = configuration.dispatcher
+        let files = OpenFileLimit.raise(toCover: settings.concurrency)
+        if !files.sufficient {
+            logger.warning(
+                "the open-file limit is below DISPATCHER_CONCURRENCY plus headroom; deliveries beyond it will fail to connect",
+                metadata: ["limit": "\(files.limit)", "concurrency": "\(settings.concurrency)"])
+        }
+        // Every delivery in flight is a transfer on the transport's one libcurl thread.
         let transport = CurlTransport(concurrency: settings.concurrency)
         let layout = QueueLayout(partitions: configuration.queuePartitions)
         let queue = DeliveryQueue(redis: dependencies.redis, layout: layout)

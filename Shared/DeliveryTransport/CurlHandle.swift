@@ -1,144 +1,138 @@
 import CCurl
 import Foundation
 
-/// One libcurl easy handle with the options for a single transfer.
+/// One libcurl easy handle: set up for one ``CurlTransfer`` at a time, then read for its outcome.
 ///
-/// Not thread-safe: ``CurlTransport`` lends it to one thread at a time (hence
-/// `@unchecked Sendable`). `curl_easy_reset` between transfers keeps its connection cache.
-final class CurlHandle: @unchecked Sendable {
-    private let handle: UnsafeMutableRawPointer
-    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-    /// The current transfer's cancellation flag, checked by the progress callback.
-    var cancellation: CancellationFlag?
+/// Only its ``CurlMultiDriver``'s thread touches it. Handles are pooled by the driver and reset
+/// (`curl_easy_reset`) for each transfer; connections do not live here but in the multi handle's
+/// connection cache (or an SMTP server's share), so any handle reuses any live connection.
+final class CurlHandle {
+    let pointer: UnsafeMutableRawPointer
+    /// libcurl writes a failed transfer's detail here; allocated once, so its address is stable.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
 
     init() {
-        guard let handle = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
-        self.handle = handle
+        guard let pointer = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        self.pointer = pointer
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit {
+        curl_easy_cleanup(pointer)
+        errorBuffer.deallocate()
+    }
 
-    func perform(_ request: OutgoingHTTPRequest) throws(TransportError) -> IncomingHTTPResponse {
-        let scheme = request.url.prefix { $0 != ":" }.lowercased()
-        guard scheme == "http" || scheme == "https" else { throw .invalidRequest("only http and https URLs are allowed") }
-        reset(timeout: request.timeout, connectTimeout: request.connectTimeout)
-        let sink = ResponseSink()
-        var headers = CurlList(request.headers.map { "\($0.name): \($0.value)" } + ["Expect:"])
-        defer { headers.free() }
+    /// Sets every option of `transfer`, with its callbacks pointing at it. `share` is the SMTP
+    /// server's connection cache (nil for HTTP: the multi handle's cache).
+    func prepare(_ transfer: CurlTransfer, share: UnsafeMutableRawPointer?) throws(TransportError) {
+        reset()
+        _ = pcurl_set_share(pointer, share)
+        switch transfer.work {
+        case .http(let request): try prepare(request, for: transfer)
+        case .mail(let mail, let server): try prepare(mail, via: server, for: transfer)
+        }
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        _ = pcurl_set_callback(pointer, CURLOPT_WRITEFUNCTION, bodyCallback)
+        _ = pcurl_set_pointer(pointer, CURLOPT_WRITEDATA, context)
+        _ = pcurl_set_callback(pointer, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = pcurl_set_pointer(pointer, CURLOPT_HEADERDATA, context)
+    }
 
-        return try request.body.withUnsafeBufferPointer { body throws(TransportError) in
-            try set(CURLOPT_URL, request.url)
-            _ = pcurl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
-            _ = pcurl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
-            _ = pcurl_set_string(handle, CURLOPT_CUSTOMREQUEST, request.method)
-            // A HEAD answer has no body: without NOBODY libcurl would wait for the one its length announces.
-            if request.method == "HEAD" { _ = pcurl_set_long(handle, CURLOPT_NOBODY, 1) }
-            if request.method == "POST" || !request.body.isEmpty {
-                _ = pcurl_set_long(handle, CURLOPT_POST, 1)
-                _ = pcurl_set_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                _ = pcurl_set_pointer(
-                    handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress ?? UnsafePointer(bitPattern: 1)!))
+    private func prepare(_ request: OutgoingHTTPRequest, for transfer: CurlTransfer) throws(TransportError) {
+        setTimeouts(total: request.timeout, connect: request.connectTimeout)
+        try set(CURLOPT_URL, request.url)
+        _ = pcurl_set_string(pointer, CURLOPT_PROTOCOLS_STR, "http,https")
+        _ = pcurl_set_long(pointer, CURLOPT_FOLLOWLOCATION, 0)
+        _ = pcurl_set_string(pointer, CURLOPT_CUSTOMREQUEST, request.method)
+        // A HEAD answer has no body: without NOBODY libcurl would wait for the one its length announces.
+        if request.method == "HEAD" { _ = pcurl_set_long(pointer, CURLOPT_NOBODY, 1) }
+        if request.method == "POST" || !request.body.isEmpty {
+            _ = pcurl_set_long(pointer, CURLOPT_POST, 1)
+            _ = pcurl_set_offset(pointer, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count))
+            // COPYPOSTFIELDS: libcurl keeps its own copy, as the transfer outlives this call.
+            if request.body.isEmpty {
+                _ = pcurl_set_string(pointer, CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                request.body.withUnsafeBytes { bytes in
+                    _ = pcurl_set_pointer(pointer, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress!))
+                }
             }
-            _ = pcurl_set_slist(handle, CURLOPT_HTTPHEADER, headers.pointer)
-            if let auth = request.basicAuth {
-                _ = pcurl_set_long(handle, CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC
-                try set(CURLOPT_USERNAME, auth.user)
-                try set(CURLOPT_PASSWORD, auth.password)
-            }
-            try run(sink: sink)
-            var status = 0
-            _ = pcurl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
-            return IncomingHTTPResponse(status: status, headers: sink.headerFields, body: sink.body)
+        }
+        let headers = CurlList(request.headers.map { "\($0.name): \($0.value)" } + ["Expect:"])
+        transfer.lists.append(headers)
+        _ = pcurl_set_slist(pointer, CURLOPT_HTTPHEADER, headers.pointer)
+        if let auth = request.basicAuth {
+            _ = pcurl_set_long(pointer, CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC
+            try set(CURLOPT_USERNAME, auth.user)
+            try set(CURLOPT_PASSWORD, auth.password)
         }
     }
 
-    func send(_ mail: OutgoingMail, via server: SMTPServer) throws(TransportError) {
-        let scheme = server.url.prefix { $0 != ":" }.lowercased()
-        guard scheme == "smtp" || scheme == "smtps" else { throw .invalidRequest("the SMTP URL must start with smtp:// or smtps://") }
-        guard !mail.recipients.isEmpty else { throw .invalidRequest("no recipient") }
-        for address in [mail.from] + mail.recipients where address.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "<" || $0 == ">" }) {
-            throw .invalidRequest("an envelope address contains a forbidden character")
-        }
-        reset(timeout: server.timeout, connectTimeout: .seconds(5))
-        let sink = ResponseSink()
-        let source = UploadSource(mail.message)
-        var recipients = CurlList(mail.recipients.map { "<\($0)>" })
-        defer { recipients.free() }
-
+    private func prepare(_ mail: OutgoingMail, via server: SMTPServer, for transfer: CurlTransfer) throws(TransportError) {
+        setTimeouts(total: server.timeout, connect: .seconds(5))
         try set(CURLOPT_URL, server.url)
-        _ = pcurl_set_string(handle, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
-        // A fresh SMTP session per message: libcurl would otherwise reuse a plain-text session
-        // for a send that requires TLS, or one authenticated as another user.
-        _ = pcurl_set_long(handle, CURLOPT_FRESH_CONNECT, 1)
-        _ = pcurl_set_long(handle, CURLOPT_FORBID_REUSE, 1)
+        _ = pcurl_set_string(pointer, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
         try set(CURLOPT_MAIL_FROM, "<\(mail.from)>")
-        _ = pcurl_set_slist(handle, CURLOPT_MAIL_RCPT, recipients.pointer)
-        _ = pcurl_set_long(handle, CURLOPT_USE_SSL, Int(server.tls == .required ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
+        let recipients = CurlList(mail.recipients.map { "<\($0)>" })
+        transfer.lists.append(recipients)
+        _ = pcurl_set_slist(pointer, CURLOPT_MAIL_RCPT, recipients.pointer)
+        _ = pcurl_set_long(pointer, CURLOPT_USE_SSL, Int(server.tls == .required ? CURLUSESSL_ALL.rawValue : CURLUSESSL_TRY.rawValue))
         if let caFile = server.caFile { try set(CURLOPT_CAINFO, caFile) }
         if let username = server.username {
             try set(CURLOPT_USERNAME, username)
             try set(CURLOPT_PASSWORD, server.password ?? "")
         }
-        _ = pcurl_set_long(handle, CURLOPT_UPLOAD, 1)
-        _ = pcurl_set_offset(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(mail.message.count))
-        _ = pcurl_set_callback(handle, CURLOPT_READFUNCTION, uploadCallback)
-        let unmanaged = Unmanaged.passRetained(source)
-        defer { unmanaged.release() }
-        _ = pcurl_set_pointer(handle, CURLOPT_READDATA, unmanaged.toOpaque())
-        do {
-            try run(sink: sink)
-        } catch {
-            var code = 0
-            _ = pcurl_get_long(handle, CURLINFO_RESPONSE_CODE, &code)
-            if code >= 400, case .network(_, let message) = error { throw .smtp(code: code, message: message) }
-            throw error
+        let source = UploadSource(mail.message)
+        transfer.upload = source
+        _ = pcurl_set_long(pointer, CURLOPT_UPLOAD, 1)
+        _ = pcurl_set_offset(pointer, CURLOPT_INFILESIZE_LARGE, curl_off_t(mail.message.count))
+        _ = pcurl_set_callback(pointer, CURLOPT_READFUNCTION, uploadCallback)
+        _ = pcurl_set_pointer(pointer, CURLOPT_READDATA, Unmanaged.passUnretained(source).toOpaque())
+    }
+
+    /// What a finished transfer comes to, from libcurl's result code and what the callbacks collected.
+    func outcome(_ code: CURLcode, of transfer: CurlTransfer) -> CurlTransfer.Outcome {
+        var status = 0
+        _ = pcurl_get_long(pointer, CURLINFO_RESPONSE_CODE, &status)
+        guard code != CURLE_OK else {
+            return .success(IncomingHTTPResponse(status: status, headers: transfer.sink.headerFields, body: transfer.sink.body))
         }
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let error: TransportError =
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT: .timeout
+            case CURLE_WRITE_ERROR where transfer.sink.overflowed: .responseTooLarge
+            case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: .invalidRequest(message)
+            case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_USE_SSL_FAILED, CURLE_SSL_CERTPROBLEM,
+                CURLE_SSL_CACERT_BADFILE:
+                .tls(message)
+            default: .network(code: Int(code.rawValue), message: message)
+            }
+        if case .mail = transfer.work, status >= 400, case .network(_, let message) = error {
+            return .failure(.smtp(code: status, message: message))
+        }
+        return .failure(error)
     }
 
     // MARK: Plumbing
 
-    private func reset(timeout: Duration, connectTimeout: Duration) {
-        curl_easy_reset(handle)
-        errorBuffer.withUnsafeMutableBufferPointer { buffer in
-            buffer[0] = 0
-            _ = pcurl_set_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
-        }
-        _ = pcurl_set_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = pcurl_set_long(handle, CURLOPT_TIMEOUT_MS, milliseconds(timeout))
-        _ = pcurl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(connectTimeout))
-        _ = pcurl_set_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+    private func reset() {
+        curl_easy_reset(pointer)
+        errorBuffer[0] = 0
+        _ = pcurl_set_pointer(pointer, CURLOPT_ERRORBUFFER, errorBuffer)
+        _ = pcurl_set_long(pointer, CURLOPT_NOSIGNAL, 1)
+        _ = pcurl_set_long(pointer, CURLOPT_TCP_KEEPALIVE, 1)
+    }
+
+    private func setTimeouts(total: Duration, connect: Duration) {
+        _ = pcurl_set_long(pointer, CURLOPT_TIMEOUT_MS, milliseconds(total))
+        _ = pcurl_set_long(pointer, CURLOPT_CONNECTTIMEOUT_MS, milliseconds(connect))
     }
 
     private func set(_ option: CURLoption, _ value: String) throws(TransportError) {
-        let code = pcurl_set_string(handle, option, value)
+        let code = pcurl_set_string(pointer, option, value)
         guard code == CURLE_OK else { throw .invalidRequest(String(cString: curl_easy_strerror(code))) }
-    }
-
-    /// Runs the transfer with the response sink attached and maps libcurl's result.
-    private func run(sink: ResponseSink) throws(TransportError) {
-        let unmanaged = Unmanaged.passRetained(sink)
-        defer { unmanaged.release() }
-        _ = pcurl_set_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
-        _ = pcurl_set_pointer(handle, CURLOPT_WRITEDATA, unmanaged.toOpaque())
-        _ = pcurl_set_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
-        _ = pcurl_set_pointer(handle, CURLOPT_HEADERDATA, unmanaged.toOpaque())
-        sink.cancellation = cancellation
-        _ = pcurl_set_long(handle, CURLOPT_NOPROGRESS, 0)
-        _ = pcurl_set_progress(handle, progressCallback)
-        _ = pcurl_set_pointer(handle, CURLOPT_XFERINFODATA, unmanaged.toOpaque())
-        let code = curl_easy_perform(handle)
-        guard code != CURLE_OK else { return }
-        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-        switch code {
-        case CURLE_OPERATION_TIMEDOUT: throw .timeout
-        case CURLE_ABORTED_BY_CALLBACK where sink.cancellation?.isCancelled == true: throw .cancelled
-        case CURLE_WRITE_ERROR where sink.overflowed: throw .responseTooLarge
-        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL: throw .invalidRequest(message)
-        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_USE_SSL_FAILED, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE:
-            throw .tls(message)
-        default: throw .network(code: Int(code.rawValue), message: message)
-        }
     }
 
     private func milliseconds(_ duration: Duration) -> Int {
@@ -147,45 +141,8 @@ final class CurlHandle: @unchecked Sendable {
     }
 }
 
-/// Collects a response's body (bounded) and header lines.
-private final class ResponseSink {
-    var cancellation: CancellationFlag?
-    var body: [UInt8] = []
-    var headerFields: [String: String] = [:]
-    var overflowed = false
-
-    func appendHeaderLine(_ line: String) {
-        if line.hasPrefix("HTTP/") { headerFields = [:] }  // a new response (after 100 Continue)
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].lowercased()
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        headerFields[name] = value
-    }
-}
-
-/// Feeds a message to libcurl's upload callback.
-private final class UploadSource {
-    let bytes: [UInt8]
-    var offset = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-}
-
-/// A libcurl string list, freed by its owner.
-private struct CurlList {
-    private(set) var pointer: UnsafeMutablePointer<curl_slist>?
-
-    init(_ lines: [String]) {
-        for line in lines { pointer = curl_slist_append(pointer, line) }
-    }
-
-    mutating func free() {
-        curl_slist_free_all(pointer)
-        pointer = nil
-    }
-}
-
 private let bodyCallback: pcurl_data_callback = { data, size, count, context in
-    let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+    let sink = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().sink
     let length = size * count
     guard sink.body.count + length <= CurlTransport.maximumResponseBytes else {
         sink.overflowed = true
@@ -196,15 +153,10 @@ private let bodyCallback: pcurl_data_callback = { data, size, count, context in
 }
 
 private let headerCallback: pcurl_data_callback = { data, size, count, context in
-    let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+    let sink = Unmanaged<CurlTransfer>.fromOpaque(context!).takeUnretainedValue().sink
     let length = size * count
     if let data { sink.appendHeaderLine(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)) }
     return length
-}
-
-private let progressCallback: pcurl_progress_callback = { context, _, _, _, _ in
-    let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
-    return sink.cancellation?.isCancelled == true ? 1 : 0
 }
 
 private let uploadCallback: pcurl_data_callback = { buffer, size, count, context in

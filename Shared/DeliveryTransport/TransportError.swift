@@ -16,8 +16,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case smtp(code: Int, message: String)
     /// The response body exceeded what we are willing to buffer.
     case responseTooLarge
-    /// The calling task was cancelled (a shutdown deadline); whether the provider got the
-    /// message is unknown.
+    /// The calling task was cancelled (a shutdown deadline), or the transport shut down with the
+    /// transfer in flight; whether the provider got the message is unknown.
     case cancelled
     /// The transport's `run()` had not started in time; nothing was sent.
     case notRunning

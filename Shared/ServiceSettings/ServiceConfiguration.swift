@@ -79,7 +79,7 @@ public struct ServiceConfiguration: Sendable {
             trustedProxies.append(network)
         }
         dispatcher = DispatcherSettings(
-            concurrency: try settings.integer(.dispatcherConcurrency, in: 1...1024, default: 256),
+            concurrency: try settings.integer(.dispatcherConcurrency, in: 1...16384, default: 2048),
             maximumAttempts: try settings.integer(.dispatcherMaxAttempts, in: 1...100, default: 10),
             retryCap: .seconds(try settings.integer(.dispatcherRetryCap, in: 1...3600, default: 60)),
             heartbeatTTL: .seconds(try settings.integer(.dispatcherHeartbeatTTL, in: 2...3600, default: 15)),
@@ -217,7 +217,7 @@ public struct DispatcherSettings: Sendable, Equatable {
     public var shutdownGrace: Duration
 
     public init(
-        concurrency: Int = 256, maximumAttempts: Int = 10, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
+        concurrency: Int = 2048, maximumAttempts: Int = 10, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
         heartbeatTTL: Duration = .seconds(15), shutdownGrace: Duration = .seconds(10)
     ) {
         self.concurrency = concurrency

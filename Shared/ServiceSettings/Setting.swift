@@ -66,7 +66,7 @@ public enum Setting: String, Sendable, CaseIterable {
         case .redisWaitTimeout: "seconds WAIT may wait for REDIS_MIN_REPLICAS (default 0.5)"
         case .previousMasterKeys: "earlier master keys, comma-separated base64, still accepted for opening sealed data"
         case .trustedProxies: "comma-separated CIDRs of proxies whose forwarded-for headers are believed (default none)"
-        case .dispatcherConcurrency: "deliveries one dispatcher keeps in flight, one libcurl thread each (default 256)"
+        case .dispatcherConcurrency: "transfers one dispatcher keeps in flight, all on one libcurl thread (default 2048)"
         case .dispatcherMaxAttempts: "delivery attempts before a job is dead-lettered (default 10)"
         case .dispatcherRetryCap: "longest wait between two attempts, seconds (default 60)"
         case .dispatcherHeartbeatTTL: "seconds after a dispatcher's last heartbeat before its jobs are reaped (default 15)"

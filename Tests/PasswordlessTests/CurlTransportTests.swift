@@ -71,9 +71,10 @@ struct CurlTransportTests {
         }
     }
 
-    @Test func manyRequestsInFlightAtOnce() async throws {
+    /// On one libcurl thread, and dealt round robin to three.
+    @Test(arguments: [1, 3]) func manyRequestsInFlightAtOnce(threads: Int) async throws {
         try await withProviderServer { port, seen in
-            let transport = CurlTransport.running(concurrency: 16)
+            let transport = CurlTransport.running(concurrency: 16, threads: threads)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<100 {
                     group.addTask {
@@ -122,6 +123,8 @@ struct CurlTransportTests {
         var data: String
         var tls: Bool
         var auth_user: String?
+        /// The client's port: one per SMTP session.
+        var peer_port: Int
     }
 
     func startSMTPServer(_ extra: [String] = []) async throws -> (ManagedProcess, port: Int, mailbox: URL) {
@@ -167,8 +170,39 @@ struct CurlTransportTests {
             return !error.description.contains("wrong")
         }
         #expect(try received(mailbox).count == 1)
+
+        // The next message with the right password goes over the first TLS session, still open.
+        try await transport.send(
+            OutgoingMail(from: "no-reply@acme.test", recipients: ["bob@example.com"], message: Self.message),
+            via: SMTPServer(url: "smtp://localhost:\(port)", username: "mailer", password: "pa55", tls: .required, caFile: certificate))
+        let both = try received(mailbox)
+        #expect(both.map(\.tls) == [true, true] && both.map(\.auth_user) == ["mailer", "mailer"])
+        #expect(Set(both.map(\.peer_port)).count == 1, "the second message opened a new SMTP session")
         await transport.shutdown()
         server.signal(SIGTERM)
+    }
+
+    /// Messages to one server go over one SMTP session, in turn (a new MAIL FROM on the live
+    /// session); another server gets a session of its own.
+    @Test func reusesOneSMTPSessionForConsecutiveMessages() async throws {
+        let (server, port, mailbox) = try await startSMTPServer()
+        let (other, otherPort, otherMailbox) = try await startSMTPServer()
+        let transport = CurlTransport.running(concurrency: 4)
+        for index in 0..<5 {
+            try await transport.send(
+                OutgoingMail(from: "no-reply@acme.test", recipients: ["user\(index)@example.com"], message: Self.message),
+                via: SMTPServer(url: "smtp://127.0.0.1:\(port)"))
+        }
+        try await transport.send(
+            OutgoingMail(from: "no-reply@acme.test", recipients: ["ada@example.com"], message: Self.message),
+            via: SMTPServer(url: "smtp://127.0.0.1:\(otherPort)"))
+        let mails = try received(mailbox)
+        #expect(mails.map(\.rcpt_tos) == (0..<5).map { ["user\($0)@example.com"] })
+        #expect(Set(mails.map(\.peer_port)).count == 1, "5 messages used \(Set(mails.map(\.peer_port)).count) SMTP sessions")
+        #expect(try received(otherMailbox).count == 1)
+        await transport.shutdown()
+        server.signal(SIGTERM)
+        other.signal(SIGTERM)
     }
 
     @Test func plainServerWithOpportunisticTLSAndPermanentRefusals() async throws {
@@ -185,6 +219,13 @@ struct CurlTransportTests {
                 OutgoingMail(from: "x@acme.test", recipients: ["ada@example.com>\r\nRCPT TO:<eve@evil.test"], message: Self.message),
                 via: SMTPServer(url: "smtp://127.0.0.1:\(port)"))
         }
+        for injected in ["ada@example.com\r\nRCPT TO:eve@evil.test", "ada@example.com\nRCPT TO:eve@evil.test"] {
+            await #expect(throws: TransportError.invalidRequest("an envelope address contains a forbidden character")) {
+                try await transport.send(
+                    OutgoingMail(from: "x@acme.test", recipients: [injected], message: Self.message),
+                    via: SMTPServer(url: "smtp://127.0.0.1:\(port)"))
+            }
+        }
         server.signal(SIGTERM)
 
         let (rejecting, rejectingPort, _) = try await startSMTPServer(["--reject-rcpt", "550"])
@@ -198,11 +239,11 @@ struct CurlTransportTests {
         await transport.shutdown()
     }
 
-    /// Its threads start in `run()`: a transfer asked for before waits for it, and fails clearly
+    /// Its thread starts in `run()`: a transfer asked for before waits for it, and fails clearly
     /// (as worth retrying) when it does not come.
     @Test func transfersBeforeRunWaitForItOrFailClearly() async throws {
         let idle = CurlTransport(concurrency: 1, startTimeout: .milliseconds(200))
-        #expect(idle.description == "CurlTransport(1 threads)")
+        #expect(idle.description == "CurlTransport(1 transfers in flight, 1 libcurl threads)")
         await #expect(throws: TransportError.notRunning) {
             try await idle.perform(OutgoingHTTPRequest(url: "http://127.0.0.1:9/", headers: [], body: []))
         }

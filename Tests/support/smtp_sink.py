@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A real SMTP server (aiosmtpd) for the tests: it accepts mail and appends one JSON object
-per message to --out, with the envelope, the raw message, whether the session used TLS and
-which user authenticated. Prints READY once listening; runs until killed.
+per message to --out, with the envelope, the raw message, whether the session used TLS,
+which user authenticated and the client's port (one per SMTP session). Prints READY once
+listening; runs until killed.
 
   smtp_sink.py --port 2525 --out mail.jsonl [--auth user:password] [--tls-cert C --tls-key K]
                [--require-tls] [--reject-rcpt CODE]
@@ -34,6 +35,8 @@ class Sink:
             "data": envelope.original_content.decode("utf-8", "replace"),
             "tls": session.ssl is not None,
             "auth_user": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
+            # The client's port: messages with the same one came over one SMTP session.
+            "peer_port": session.peer[1],
         }
         with open(self.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")

@@ -13,8 +13,8 @@ extension RedisClient {
 }
 
 extension CurlTransport {
-    static func running(concurrency: Int) -> CurlTransport {
-        let transport = CurlTransport(concurrency: concurrency)
+    static func running(concurrency: Int, threads: Int = 1) -> CurlTransport {
+        let transport = CurlTransport(concurrency: concurrency, threads: threads)
         Task { try await transport.run() }
         return transport
     }
