@@ -19,8 +19,9 @@ import ServiceSettings
 /// within a round trip or two, and the 1 s timeout is only the fallback that sweeps the partition
 /// once a second. A fetcher blocks only while it holds no slot, and a woken one that finds no
 /// slot free passes the token on, so a saturated dispatcher does not sit on work another could
-/// take. (Today's blocking connection has a thread of its own; on the SwiftNIO client it is a
-/// channel, so a blocked fetcher per partition costs a socket, not a thread.)
+/// take. A blocking connection is a NIO channel, so a blocked fetcher per partition costs a
+/// socket, not a thread; the deliveries themselves are tasks whose transfers all run on the
+/// transport's one libcurl thread.
 ///
 /// Beside the fetchers: a heartbeat that keeps this worker's jobs its own (in every partition), a
 /// reaper that gives the jobs of dead workers back (any dispatcher reaps any other), an orphan

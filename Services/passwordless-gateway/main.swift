@@ -1,5 +1,4 @@
 import GatewayApp
 import HTTPService
 
-ServiceLauncher.runTasksOnEventLoops()
 await ServiceLauncher.run(.gateway, build: Gateway.buildApplication)

@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
 import Logging
-import NIOCore
-import NIOPosix
 import Observability
 import PasswordlessCore
 import PasswordlessStorage
@@ -18,20 +16,6 @@ import ServiceSettings
 /// (exit 2); a ``StartupRefusal`` (a database that was not migrated, a queue partitioned
 /// otherwise) ends it with its one line (exit 1).
 public enum ServiceLauncher {
-    /// Makes the process' event loops (NIO's singleton group, which Hummingbird, postgres-nio and
-    /// the Redis client already use) Swift Concurrency's global executor, so that a request's
-    /// handler resumes on the event loop its I/O completed on instead of hopping to a second pool
-    /// of threads and back: on a 2-core machine, two event loops and two cooperative threads
-    /// competing for the cores cost a thread switch per `await`.
-    ///
-    /// Call it once, first thing in `main`, before anything asynchronous runs. Nothing in the
-    /// services blocks a thread of the global executor: libcurl and the other blocking C calls
-    /// run on threads of their own.
-    public static func runTasksOnEventLoops() {
-        if ProcessInfo.processInfo.environment["PASSWORDLESS_EXECUTOR"] == "default" { return }
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
-    }
-
     public static func run<App: ApplicationProtocol>(
         _ kind: ServiceKind,
         environment: [String: String] = ProcessInfo.processInfo.environment,

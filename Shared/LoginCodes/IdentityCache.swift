@@ -70,7 +70,7 @@ public struct IdentityCache: Sendable {
     }
 
     /// A reader's fill after a miss: only where nothing (not even a tombstone) is.
-    func fillCommand(_ key: String, entry: Entry) -> RedisCommand {
+    public func fillCommand(_ key: String, entry: Entry) -> RedisCommand {
         RedisCommand("SET", key, Self.value(entry), "NX", "PX", ttlMilliseconds)
     }
 

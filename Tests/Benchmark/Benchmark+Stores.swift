@@ -41,15 +41,21 @@ extension Run {
         let masterKey = masterKey
         try await withRedis { redis in
             let codes = CodeStore(redis: redis, masterKey: masterKey)
+            // A start leaves the user's identity cached; the exchange reads it with the code.
+            let identities = IdentityCache(redis: redis, masterKey: masterKey)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for lane in 0..<32 {
                     group.addTask {
                         for index in stride(from: range.lowerBound + lane, to: range.upperBound, by: 32) {
                             let userID = String(
                                 Insecure.MD5.hash(data: Data("seed\(index)".utf8)).map { String(format: "%02x", $0) }.joined().prefix(24))
+                            let recipient = Recipient(Self.seededPhone(index), strategy: .sms)!
                             try await codes.issue(
-                                code: "424242", connection: connection, recipient: Recipient(Self.seededPhone(index), strategy: .sms)!,
-                                userID: userID, clientID: "", ttlSeconds: 3600, job: nil)
+                                code: "424242", connection: connection, recipient: recipient, userID: userID, clientID: "",
+                                ttlSeconds: 3600,
+                                job: nil)
+                            let key = identities.key(connection: connection, identifier: recipient.normalized)
+                            _ = try await redis.send(identities.fillCommand(key, entry: .user(id: userID, blocked: false)))
                         }
                     }
                 }

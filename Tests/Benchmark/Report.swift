@@ -28,10 +28,13 @@ struct Row {
     var peerNote: String?
     /// The target's part that is a multiple of the peer's rate (the new users' start: 12).
     var minimumPeerRatio: Double?
+    /// False for a row measured only to explain another (it has no target of its own).
+    var hasTarget = true
 
-    /// "yes", "**no**", or "?" when everything else was met but the peer, whose multiple the
-    /// target asks for, was not measured.
+    /// "yes", "**no**", "?" when everything else was met but the peer, whose multiple the
+    /// target asks for, was not measured, or "–" for a row without a target.
     var verdict: String {
+        guard hasTarget else { return "–" }
         guard met else { return "**no**" }
         guard let minimumPeerRatio else { return "yes" }
         guard let peer, peer.rate > 0 else { return "?" }
