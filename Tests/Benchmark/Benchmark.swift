@@ -460,21 +460,8 @@ struct Run {
                 "1000000000/3600",
             ])
         }
-        let box = SecretBox(masterKey: masterKey, purpose: .jobSeal)
-        let (tenantA, connection) = (tenantID, connections["sms-slow"]!)
-        try await withRedis { redis in
-            let layout = QueueLayout()
-            for chunk in stride(from: 0, to: backlog, by: 1000) {
-                let jobs = (chunk..<min(backlog, chunk + 1000)).map { index in
-                    SendJob.make(
-                        code: "424242", box: box, tenantID: tenantA, connectionID: connection, clientID: "bench", applicationName: "bench",
-                        recipient: "+1666" + String(format: "%07d", index), expiresAt: Date().addingTimeInterval(600))
-                }
-                for reply in try await redis.pipeline(jobs.map { DeliveryQueue.enqueue($0, layout: layout) }) {
-                    _ = try reply.throwingServerError()
-                }
-            }
-        }
+        let tenantA = tenantID
+        try await enqueue(backlog, connection: "sms-slow")
         try await settle()
         slow.reset(recordArrivals: true)
         try await startService("passwordless-dispatcher")
