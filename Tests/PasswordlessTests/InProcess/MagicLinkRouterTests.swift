@@ -129,6 +129,36 @@ struct MagicLinkRouterTests {
         }
     }
 
+    /// A user blocked after the link was sent: Continue shows the blocked page and redirects
+    /// nowhere, and an authorization code issued before the block buys no tokens.
+    @Test func aBlockedUsersLinkAndAuthorizationCodeAreRefused() async throws {
+        try await InProcessFixture.with { fixture in
+            let (verifier, challenge) = Self.pkce()
+            let started = try await Self.start(fixture, Self.linkRequest(fixture, challenge: challenge))
+            let userID = try #require(started.object["_id"] as? String)
+            let first = String(try #require(try await fixture.queuedLink(for: Self.address)).dropFirst("https://localhost".count))
+            try await TokenRouterTests.withTokenService(fixture) { client in
+                let used = try await Self.continue(client, first)
+                let location = try #require(used.headers[.location])
+                let authorizationCode = try #require(Self.parameters(location)["code"])
+
+                let second = try await Self.sendLink(fixture, Self.linkRequest(fixture, challenge: challenge))
+                try await fixture.block(userID: userID)
+
+                let page = try await Self.continue(client, second)
+                #expect(page.status == .unauthorized)
+                #expect(page.headers[.location] == nil)
+                #expect(page.text.contains("This account is blocked"))
+
+                let tokens = try await Self.exchange(
+                    client, code: authorizationCode, clientID: fixture.publicClient, extra: ["code_verifier": verifier])
+                #expect(tokens.status == .unauthorized, "\(tokens.text)")
+                #expect(tokens.auth0Error.error == "unauthorized")
+                #expect(tokens.auth0Error.description == "user is blocked")
+            }
+        }
+    }
+
     @Test func openingALinkSpendsNothingAndContinueRedirectsOnce() async throws {
         try await InProcessFixture.with { fixture in
             let (verifier, challenge) = Self.pkce()

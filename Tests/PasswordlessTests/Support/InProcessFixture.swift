@@ -1,11 +1,13 @@
 import Foundation
 import JobQueue
 import Logging
+import LoginCodes
 import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
 import RedisClient
 import ServiceSettings
+import Testing
 import Tokens
 
 /// What a service built in this process needs: a migrated database of its own, seeded with one
@@ -130,6 +132,16 @@ struct InProcessFixture: Sendable {
                     kid: key.kid, tenantID: tenant.id, algorithm: key.algorithm, sealedPrivateKey: sealed, publicJWK: key.publicJWK))
         }
         return key.kid
+    }
+
+    /// Blocks the user as `passwordless-admin user block` does (PostgreSQL, then its cached identity).
+    func block(userID: String) async throws {
+        try await TemporaryDatabase.withClient(configuration.database) { client in
+            try await withRedis { redis in
+                let users = UserDirectory(postgres: client, redis: redis, masterKey: Self.masterKey, logger: .quiet)
+                _ = try #require(try await users.setBlocked(id: userID, blocked: true))
+            }
+        }
     }
 
     /// The code of the newest job queued for `recipient`, opened as the dispatcher would.
