@@ -7,7 +7,17 @@ public struct Connection: Sendable, Equatable {
     }
 
     public enum Provider: String, Sendable, CaseIterable, Codable {
-        case twilio, smtp, webhook, outbox
+        case twilio, smtp, webhook, outbox, sendgrid, mailgun, postmark, ses
+
+        /// The strategies the provider can send: Twilio sends SMS, the email APIs and SMTP send
+        /// email, webhooks and the outbox either.
+        public var strategies: Set<Strategy> {
+            switch self {
+            case .twilio: [.sms]
+            case .smtp, .sendgrid, .mailgun, .postmark, .ses: [.email]
+            case .webhook, .outbox: [.sms, .email]
+            }
+        }
     }
 
     public var id: UUID
@@ -67,8 +77,11 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
     public var from: String?
     /// Twilio's Messaging Service SID (`MG…`), instead of `from`.
     public var messagingServiceSID: String?
-    /// Twilio's API base URL; Twilio's own when nil (tests point it at a local server).
+    /// Twilio's API base URL as connections stored it before ``apiBaseURL``; read when that is nil.
     public var twilioBaseURL: String?
+    /// The provider API's base URL (`https://host[:port][/prefix]`): the provider's own when nil;
+    /// tests point it at a local server, operators at a regional endpoint.
+    public var apiBaseURL: String?
     /// `smtp://host:port` or `smtps://host:port`.
     public var smtpURL: String?
     public var smtpUser: String?
@@ -77,10 +90,21 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
     public var webhookURL: String?
     /// Where the outbox provider appends messages (local development).
     public var outboxFile: String?
+    /// The Mailgun sending domain (`mg.example.com`), part of the API path.
+    public var mailgunDomain: String?
+    /// The Mailgun region, `us` or `eu`; `us` when nil.
+    public var mailgunRegion: String?
+    /// The AWS region of Amazon SES (`eu-west-1`); it names the endpoint and is signed.
+    public var awsRegion: String?
+    /// The AWS access key id (`AKIA…`): not secret, it names the key; the secret is in
+    /// ``ProviderSecrets/awsSecretAccessKey``.
+    public var awsAccessKeyID: String?
 
     public init(
         twilioAccountSID: String? = nil, from: String? = nil, messagingServiceSID: String? = nil, twilioBaseURL: String? = nil,
-        smtpURL: String? = nil, smtpUser: String? = nil, smtpRequireTLS: Bool? = nil, webhookURL: String? = nil, outboxFile: String? = nil
+        smtpURL: String? = nil, smtpUser: String? = nil, smtpRequireTLS: Bool? = nil, webhookURL: String? = nil, outboxFile: String? = nil,
+        apiBaseURL: String? = nil, mailgunDomain: String? = nil, mailgunRegion: String? = nil, awsRegion: String? = nil,
+        awsAccessKeyID: String? = nil
     ) {
         self.twilioAccountSID = twilioAccountSID
         self.from = from
@@ -91,6 +115,11 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
         self.smtpRequireTLS = smtpRequireTLS
         self.webhookURL = webhookURL
         self.outboxFile = outboxFile
+        self.apiBaseURL = apiBaseURL
+        self.mailgunDomain = mailgunDomain
+        self.mailgunRegion = mailgunRegion
+        self.awsRegion = awsRegion
+        self.awsAccessKeyID = awsAccessKeyID
     }
 }
 
@@ -99,10 +128,22 @@ public struct ProviderSecrets: Sendable, Equatable, Codable {
     public var twilioAuthToken: String?
     public var smtpPassword: String?
     public var webhookSecret: String?
+    /// The SendGrid or Mailgun API key.
+    public var apiKey: String?
+    /// Postmark's server API token (`X-Postmark-Server-Token`).
+    public var postmarkServerToken: String?
+    /// The AWS secret access key that signs Amazon SES requests (SigV4).
+    public var awsSecretAccessKey: String?
 
-    public init(twilioAuthToken: String? = nil, smtpPassword: String? = nil, webhookSecret: String? = nil) {
+    public init(
+        twilioAuthToken: String? = nil, smtpPassword: String? = nil, webhookSecret: String? = nil, apiKey: String? = nil,
+        postmarkServerToken: String? = nil, awsSecretAccessKey: String? = nil
+    ) {
         self.twilioAuthToken = twilioAuthToken
         self.smtpPassword = smtpPassword
         self.webhookSecret = webhookSecret
+        self.apiKey = apiKey
+        self.postmarkServerToken = postmarkServerToken
+        self.awsSecretAccessKey = awsSecretAccessKey
     }
 }
