@@ -161,6 +161,7 @@ let package = Package(
             dependencies: [
                 "DeliveryTransport",
                 "PasswordlessCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Shared/Delivery",

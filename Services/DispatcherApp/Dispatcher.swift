@@ -39,6 +39,8 @@ public enum Dispatcher: PasswordlessService {
             providers: [
                 .twilio: TwilioProvider(transport: transport), .smtp: SMTPProvider(transport: transport),
                 .webhook: WebhookProvider(transport: transport), .outbox: OutboxProvider(),
+                .sendgrid: SendGridProvider(transport: transport), .mailgun: MailgunProvider(transport: transport),
+                .postmark: PostmarkProvider(transport: transport), .ses: SESProvider(transport: transport),
             ],
             sendRate: SendRate(limiter: RateLimiter(redis: dependencies.redis)), settings: settings, metrics: metrics, logger: logger)
         let worker = DeliveryWorker(

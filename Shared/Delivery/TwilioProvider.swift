@@ -25,8 +25,7 @@ public struct TwilioProvider: DeliveryProvider {
         } else if let from = settings.from {
             form.append(("From", from))
         }
-        var base = Substring(settings.twilioBaseURL ?? Self.defaultBaseURL)
-        while base.hasSuffix("/") { base = base.dropLast() }
+        let base = ProviderHTTP.base(settings.apiBaseURL ?? settings.twilioBaseURL, default: Self.defaultBaseURL)
         let request = OutgoingHTTPRequest(
             url: "\(base)/2010-04-01/Accounts/\(sid.formEncoded)/Messages.json",
             headers: [
