@@ -21,7 +21,8 @@ struct ConnectionCommand: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create an SMS or email connection on the twilio, smtp, webhook or outbox provider.")
+            abstract: "Create an SMS or email connection on the twilio, smtp, webhook, outbox, sendgrid, mailgun, postmark or ses provider."
+        )
 
         @OptionGroup var target: TenantOptions
         @Option(help: "The name clients send as connection/realm (default: the strategy).") var name: String?
@@ -33,9 +34,7 @@ struct ConnectionCommand: AsyncParsableCommand {
             guard let strategyName = options.strategy else { throw AdminError("Missing expected argument '--strategy <strategy>'") }
             guard let providerName = options.provider else { throw AdminError("Missing expected argument '--provider <provider>'") }
             guard let strategy = Connection.Strategy(rawValue: strategyName) else { throw AdminError("--strategy must be sms or email") }
-            guard let provider = Connection.Provider(rawValue: providerName) else {
-                throw AdminError("--provider must be twilio, smtp, webhook or outbox")
-            }
+            guard let provider = Connection.Provider(rawValue: providerName) else { throw ConnectionOptions.unknownProvider }
             var connection = Connection(
                 id: UUID(), tenantID: UUID(), name: name ?? strategy.rawValue, strategy: strategy, provider: provider,
                 settings: ProviderSettings(), sealedCredentials: nil, template: nil, subject: nil, codeLength: OneTimeCode.defaultLength,
@@ -90,8 +89,10 @@ struct ConnectionCommand: AsyncParsableCommand {
                 ("id", connection.id.uuidString.lowercased()), ("name", connection.name), ("strategy", connection.strategy.rawValue),
                 ("provider", connection.provider.rawValue), ("tenant", tenant), ("from", settings.from),
                 ("messaging_service_sid", settings.messagingServiceSID), ("twilio_account_sid", settings.twilioAccountSID),
-                ("twilio_base_url", settings.twilioBaseURL), ("smtp_url", settings.smtpURL), ("smtp_user", settings.smtpUser),
-                ("webhook_url", settings.webhookURL), ("outbox_file", settings.outboxFile), ("code_length", connection.codeLength),
+                ("api_base_url", settings.apiBaseURL ?? settings.twilioBaseURL), ("smtp_url", settings.smtpURL),
+                ("smtp_user", settings.smtpUser), ("webhook_url", settings.webhookURL), ("outbox_file", settings.outboxFile),
+                ("mailgun_domain", settings.mailgunDomain), ("mailgun_region", settings.mailgunRegion),
+                ("aws_access_key_id", settings.awsAccessKeyID), ("aws_region", settings.awsRegion), ("code_length", connection.codeLength),
                 ("code_ttl", connection.codeTTLSeconds), ("disable_signup", connection.disableSignup),
                 ("send_rate", connection.limits.sendRate.map(ConnectionCommand.sendRateText)),
                 ("has_credentials", connection.sealedCredentials != nil),

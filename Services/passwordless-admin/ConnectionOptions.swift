@@ -9,13 +9,18 @@ import PasswordlessCore
 /// connection that `create` would have refused.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "sms or email.") var strategy: String?
-    @Option(help: "twilio, smtp, webhook or outbox.") var provider: String?
+    @Option(help: "twilio, smtp, webhook, outbox, sendgrid, mailgun, postmark or ses.") var provider: String?
 
     @Option(name: .customLong("twilio-account-sid")) var twilioAccountSID: String?
     @Option(name: .customLong("twilio-auth-token")) var twilioAuthToken: String?
     @Option(name: .customLong("messaging-service-sid")) var messagingServiceSID: String?
-    @Option(name: .customLong("twilio-base-url"), help: "Twilio's API base (default https://api.twilio.com).") var twilioBaseURL: String?
-    @Option(help: "Sender: a phone number (Twilio) or an address (SMTP).") var from: String?
+    @Option(
+        name: .customLong("api-base-url"),
+        help: "The provider API's base URL, for a regional endpoint or a local stand-in (default: the provider's own).")
+    var apiBaseURL: String?
+    @Option(name: .customLong("twilio-base-url"), help: "Alias of --api-base-url (Twilio's default is https://api.twilio.com).")
+    var twilioBaseURL: String?
+    @Option(help: "Sender: a phone number (Twilio) or an address (SMTP and the email APIs).") var from: String?
     @Option(name: .customLong("smtp-url"), help: "smtp://host:port or smtps://host:port") var smtpURL: String?
     @Option(name: .customLong("smtp-user")) var smtpUser: String?
     @Option(name: .customLong("smtp-password")) var smtpPassword: String?
@@ -25,6 +30,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("webhook-secret"), help: "Sent as Authorization: Bearer <secret>.") var webhookSecret: String?
     @Option(name: .customLong("outbox-file"), help: "File the outbox provider appends messages to (local development).") var outboxFile:
         String?
+    @Option(name: .customLong("api-key"), help: "The SendGrid or Mailgun API key.") var apiKey: String?
+    @Option(name: .customLong("domain"), help: "Mailgun: the sending domain (mg.example.com).") var mailgunDomain: String?
+    @Option(name: .customLong("region"), help: "Mailgun: us (api.mailgun.net, the default) or eu (api.eu.mailgun.net).")
+    var mailgunRegion: String?
+    @Option(name: .customLong("server-token"), help: "Postmark: the server API token.") var postmarkServerToken: String?
+    @Option(name: .customLong("aws-access-key-id"), help: "Amazon SES: the access key id.") var awsAccessKeyID: String?
+    @Option(name: .customLong("aws-secret-access-key"), help: "Amazon SES: the secret access key (signs requests, never sent).")
+    var awsSecretAccessKey: String?
+    @Option(name: .customLong("aws-region"), help: "Amazon SES: the region (eu-west-1).") var awsRegion: String?
 
     @Option(help: "Message text; @@password@@ (or {{code}}) is replaced by the code, @@link@@ (or {{link}}) by the sign-in link.")
     var template: String?
@@ -72,9 +86,8 @@ struct ConnectionOptions: ParsableArguments {
         var scratch = ConnectionLimits()
         try applyLimits(to: &scratch)
         if let strategy, Connection.Strategy(rawValue: strategy) == nil { throw AdminError("--strategy must be sms or email") }
-        if let provider, Connection.Provider(rawValue: provider) == nil {
-            throw AdminError("--provider must be twilio, smtp, webhook or outbox")
-        }
+        if let provider, Connection.Provider(rawValue: provider) == nil { throw Self.unknownProvider }
+        try validateProviderFlags()
         if let codeLength, !OneTimeCode.lengths.contains(codeLength) { throw AdminError("--code-length must be 4 to 10") }
         if let codeTTL, !(1...86400).contains(codeTTL) { throw AdminError("--code-ttl must be 1 to 86400 seconds") }
         for (flag, text) in [("--template", template), ("--html-template", htmlTemplate)] {
@@ -88,6 +101,10 @@ struct ConnectionOptions: ParsableArguments {
             if let value, value <= 0 { throw AdminError("\(flag) must be positive") }
         }
     }
+
+    /// The one line for a `--provider` this build does not know.
+    static let unknownProvider = AdminError(
+        "--provider must be one of " + Connection.Provider.allCases.map(\.rawValue).joined(separator: ", "))
 
     /// The limits with the given flags applied on top.
     func applyLimits(to limits: inout ConnectionLimits) throws {
@@ -123,7 +140,14 @@ struct ConnectionOptions: ParsableArguments {
         settings.twilioAccountSID = twilioAccountSID ?? settings.twilioAccountSID
         settings.from = from.map { PhoneNumber($0)?.e164 ?? $0 } ?? settings.from
         settings.messagingServiceSID = messagingServiceSID ?? settings.messagingServiceSID
-        settings.twilioBaseURL = twilioBaseURL ?? settings.twilioBaseURL
+        if let base = apiBaseURL ?? twilioBaseURL {
+            settings.apiBaseURL = base
+            settings.twilioBaseURL = nil  // a base stored before --api-base-url: replaced by it
+        }
+        settings.mailgunDomain = mailgunDomain ?? settings.mailgunDomain
+        settings.mailgunRegion = mailgunRegion ?? settings.mailgunRegion
+        settings.awsAccessKeyID = awsAccessKeyID ?? settings.awsAccessKeyID
+        settings.awsRegion = awsRegion ?? settings.awsRegion
         settings.smtpURL = smtpURL ?? settings.smtpURL
         settings.smtpUser = smtpUser ?? settings.smtpUser
         if let smtpRequireTLS { settings.smtpRequireTLS = smtpRequireTLS ? true : nil }
@@ -133,6 +157,9 @@ struct ConnectionOptions: ParsableArguments {
         secrets.twilioAuthToken = twilioAuthToken ?? secrets.twilioAuthToken
         secrets.smtpPassword = smtpPassword ?? secrets.smtpPassword
         secrets.webhookSecret = webhookSecret ?? secrets.webhookSecret
+        secrets.apiKey = apiKey ?? secrets.apiKey
+        secrets.postmarkServerToken = postmarkServerToken ?? secrets.postmarkServerToken
+        secrets.awsSecretAccessKey = awsSecretAccessKey ?? secrets.awsSecretAccessKey
         connection.template = template ?? connection.template
         connection.htmlTemplate = htmlTemplate ?? connection.htmlTemplate
         connection.subject = subject ?? connection.subject
@@ -143,15 +170,21 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Whether any flag gives a secret (so the credentials must be sealed again).
-    var givesSecrets: Bool { twilioAuthToken != nil || smtpPassword != nil || webhookSecret != nil }
+    var givesSecrets: Bool {
+        [twilioAuthToken, smtpPassword, webhookSecret, apiKey, postmarkServerToken, awsSecretAccessKey].contains { $0 != nil }
+    }
 
     /// What the connection's provider needs, checked on the whole connection as it would be stored.
     static func check(_ connection: Connection, secrets: ProviderSecrets) throws {
         let (settings, strategy) = (connection.settings, connection.strategy)
         if connection.htmlTemplate != nil, strategy != .email { throw AdminError("--html-template is for email connections") }
-        switch connection.provider {
+        let provider = connection.provider
+        if provider.strategies.count == 1, let only = provider.strategies.first, only != strategy {
+            throw AdminError("the \(provider.rawValue) provider sends \(only == .sms ? "SMS" : "email"): use --strategy \(only.rawValue)")
+        }
+        try checkURL(settings.apiBaseURL, flag: "--api-base-url", schemes: ["http", "https"])
+        switch provider {
         case .twilio:
-            guard strategy == .sms else { throw AdminError("the twilio provider sends SMS: use --strategy sms") }
             guard settings.twilioAccountSID != nil, secrets.twilioAuthToken != nil else {
                 throw AdminError("twilio needs --twilio-account-sid and --twilio-auth-token")
             }
@@ -163,9 +196,7 @@ struct ConnectionOptions: ParsableArguments {
             {
                 throw AdminError("--from must be an E.164 number or an alphanumeric sender id")
             }
-            try checkURL(settings.twilioBaseURL, flag: "--twilio-base-url", schemes: ["http", "https"])
         case .smtp:
-            guard strategy == .email else { throw AdminError("the smtp provider sends email: use --strategy email") }
             guard settings.smtpURL != nil else { throw AdminError("smtp needs --smtp-url smtp://host:port") }
             try checkURL(settings.smtpURL, flag: "--smtp-url", schemes: ["smtp", "smtps"])
             guard let from = settings.from, EmailAddress(from) != nil else { throw AdminError("smtp needs --from with a valid address") }
@@ -179,6 +210,8 @@ struct ConnectionOptions: ParsableArguments {
             guard let outboxFile = settings.outboxFile, outboxFile.hasPrefix("/") else {
                 throw AdminError("outbox needs --outbox-file with an absolute path")
             }
+        case .sendgrid, .mailgun, .postmark, .ses:
+            try checkEmailAPI(connection, secrets: secrets)
         }
     }
 
