@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
 import Testing
@@ -89,6 +90,23 @@ struct MigrationTests {
                         VALUES ('5f85aa000000000000000004', \(tenant), \(connection), '0425 111 2222', '0425 111 2222')
                         """)
                 }
+            }
+        }
+    }
+
+    @Test func everyProviderCanBeStoredAndNoOther() async throws {
+        try await TemporaryDatabase.with { database in
+            try await database.withClient { client in
+                try await Migrator(client: client, logger: .quiet).migrate()
+                let tenant = UUID()
+                try await client.query("INSERT INTO tenants (id, name, domain) VALUES (\(tenant), 'acme', 'acme.example.com')")
+                func insert(_ provider: String) async throws {
+                    try await client.query(
+                        "INSERT INTO connections (id, tenant_id, name, strategy, provider) VALUES (\(UUID()), \(tenant), \(provider), 'email', \(provider))"
+                    )
+                }
+                for provider in Connection.Provider.allCases { try await insert(provider.rawValue) }
+                await #expect(throws: PSQLError.self, "a provider nobody knows") { try await insert("pigeon") }
             }
         }
     }

@@ -186,7 +186,7 @@ struct SendRateTests {
                 #expect(result.output.contains(message) && lines.count == 1, "\(arguments.joined(separator: " ")): \(result.output)")
             }
             let after = try await stack.admin(["connection", "show", "--tenant", "acme", "sms"])
-            #expect(after.json["send_rate"] == nil && after.json["twilio_base_url"] as? String == "http://127.0.0.1:\(stack.twilioPort)")
+            #expect(after.json["send_rate"] == nil && after.json["api_base_url"] as? String == "http://127.0.0.1:\(stack.twilioPort)")
 
             // create takes it too.
             let created = try await stack.create([
