@@ -31,6 +31,10 @@ public struct Connection: Sendable, Equatable {
     public var codeTTLSeconds: Int
     public var disableSignup: Bool
     public var limits = ConnectionLimits()
+    /// The connection of the same tenant and strategy that delivers this one's codes while its
+    /// provider's circuit breaker is open (`--fallback-connection`); the code stays bound to this
+    /// connection.
+    public var fallbackConnectionID: UUID?
 
     public init(
         id: UUID, tenantID: UUID, name: String, strategy: Strategy, provider: Provider, settings: ProviderSettings,
@@ -77,10 +81,13 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
     public var webhookURL: String?
     /// Where the outbox provider appends messages (local development).
     public var outboxFile: String?
+    /// How Twilio delivers an SMS connection's codes; nil is ``TwilioChannel/sms``.
+    public var twilioChannel: TwilioChannel?
 
     public init(
         twilioAccountSID: String? = nil, from: String? = nil, messagingServiceSID: String? = nil, twilioBaseURL: String? = nil,
-        smtpURL: String? = nil, smtpUser: String? = nil, smtpRequireTLS: Bool? = nil, webhookURL: String? = nil, outboxFile: String? = nil
+        smtpURL: String? = nil, smtpUser: String? = nil, smtpRequireTLS: Bool? = nil, webhookURL: String? = nil, outboxFile: String? = nil,
+        twilioChannel: TwilioChannel? = nil
     ) {
         self.twilioAccountSID = twilioAccountSID
         self.from = from
@@ -91,7 +98,18 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
         self.smtpRequireTLS = smtpRequireTLS
         self.webhookURL = webhookURL
         self.outboxFile = outboxFile
+        self.twilioChannel = twilioChannel
     }
+}
+
+/// The ways Twilio carries a code: a text message, a WhatsApp message (the same Messages API with
+/// `whatsapp:` addresses), or a voice call that reads the code aloud (the Calls API), for
+/// landlines.
+public enum TwilioChannel: String, Sendable, CaseIterable, Codable {
+    case sms, whatsapp, voice
+
+    /// The prefix of a WhatsApp address in Twilio's Messages API (`whatsapp:+14155550100`).
+    public static let whatsAppPrefix = "whatsapp:"
 }
 
 /// The secret settings of a connection's provider, stored sealed and never logged.
