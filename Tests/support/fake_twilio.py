@@ -8,7 +8,8 @@ MessagingServiceSid, Body and HTTP basic auth (WhatsApp: To and From both `whats
   400 {"code": 21211, …}                          a To that is not E.164, or Twilio's magic
                                                   invalid number +15005550001
   400 {"code": 63007, …}                          a whatsapp: To without a whatsapp: From
-  503 {"code": 20500, …}                          for the first --fail-for-seconds after start
+  503 {"code": 20500, …}                          for the first --fail-for-seconds after start, and
+                                                  while the file --fail-while-file exists
 POST /2010-04-01/Accounts/{AccountSid}/Calls.json with To, From (E.164) and Twiml, a
 well-formed XML <Response> with a <Say>: 201 {"sid": "CA…"} and a JSON line with "Twiml" in
 --out; 400 {"code": 21211} for a bad To, 400 {"code": 21212} for a bad From, 400 {"code":
@@ -20,6 +21,7 @@ see retries and their spacing. Prints READY once listening; runs until killed.
 import argparse
 import base64
 import json
+import os
 import re
 import threading
 import time
@@ -66,7 +68,8 @@ def make_handler(args, lock, started):
             expected = "Basic " + base64.b64encode(f"{args.account_sid}:{args.auth_token}".encode()).decode()
             if match.group(1) != args.account_sid or self.headers.get("Authorization") != expected:
                 return self.reply(401, {"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401})
-            if time.time() < started + args.fail_for_seconds:
+            failing = args.fail_while_file and os.path.exists(args.fail_while_file)
+            if failing or time.time() < started + args.fail_for_seconds:
                 self.attempt(503)
                 return self.reply(503, {"code": 20500, "message": "Service unavailable", "status": 503})
             form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
@@ -132,6 +135,7 @@ def main():
     parser.add_argument("--auth-token", required=True)
     parser.add_argument("--delay-ms", type=int, default=0)
     parser.add_argument("--fail-for-seconds", type=float, default=0)
+    parser.add_argument("--fail-while-file")
     parser.add_argument("--attempts-out")
     args = parser.parse_args()
     ThreadingHTTPServer.request_queue_size = 512
