@@ -31,8 +31,11 @@ public enum Dispatcher: PasswordlessService {
         let layout = QueueLayout(partitions: configuration.queuePartitions)
         let queue = DeliveryQueue(redis: dependencies.redis, layout: layout)
         let metrics = DispatcherMetrics()
+        let directory = Directory(postgres: dependencies.postgres, logger: logger)
+        let failover = Failover(
+            directory: directory, breakers: BreakerBoard(settings: settings.breaker, logger: logger), metrics: metrics)
         let deliverer = JobDeliverer(
-            queue: queue, directory: Directory(postgres: dependencies.postgres, logger: logger),
+            queue: queue, directory: directory,
             jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal, previousMasterKeys: configuration.previousMasterKeys),
             secrets: SecretBox(
                 masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys),
@@ -42,7 +45,8 @@ public enum Dispatcher: PasswordlessService {
                 .sendgrid: SendGridProvider(transport: transport), .mailgun: MailgunProvider(transport: transport),
                 .postmark: PostmarkProvider(transport: transport), .ses: SESProvider(transport: transport),
             ],
-            sendRate: SendRate(limiter: RateLimiter(redis: dependencies.redis)), settings: settings, metrics: metrics, logger: logger)
+            sendRate: SendRate(limiter: RateLimiter(redis: dependencies.redis)), failover: failover, settings: settings, metrics: metrics,
+            logger: logger)
         let worker = DeliveryWorker(
             queue: queue, legacy: LegacyQueue(redis: dependencies.redis, layout: layout), redis: dependencies.redis, deliverer: deliverer,
             settings: settings, metrics: metrics, logger: logger)

@@ -62,6 +62,12 @@ struct DispatcherMetrics: Sendable {
         Counter(label: "passwordless_deliveries_deferred_total", dimensions: [("provider", provider)]).increment()
     }
 
+    /// Jobs sent to their connection's fallback because its provider's circuit breaker was open,
+    /// by the provider failed over from.
+    func failedOver(provider: String) {
+        Counter(label: "passwordless_deliveries_failed_over_total", dimensions: [("provider", provider)]).increment()
+    }
+
     /// Dead letters by reason class: `expired`, `permanent`, `exhausted`, `malformed`.
     func deadLettered(reason: String) {
         Counter(label: "passwordless_dead_letters_total", dimensions: [("reason", reason)]).increment()

@@ -23,6 +23,8 @@ struct JobDeliverer: Sendable {
     let secrets: SecretBox
     let providers: [Connection.Provider: any DeliveryProvider]
     let sendRate: SendRate
+    /// Which connection delivers each job (its own, or its fallback while its breaker is open).
+    let failover: Failover
     let settings: DispatcherSettings
     let metrics: DispatcherMetrics
     let logger: Logger
@@ -66,12 +68,15 @@ struct JobDeliverer: Sendable {
         var attempt = Attempt(
             outcome: .delivered, job: job, provider: "unknown", metadata: ["job": "\(job.id)", "attempt": "\(job.attempts + 1)"])
         do {
-            guard let connection = try await directory.connection(id: job.connectionID), let provider = providers[connection.provider]
-            else {
+            guard let ownConnection = try await directory.connection(id: job.connectionID) else {
                 throw DeliveryError.permanent(reason: "the connection no longer exists")
             }
+            let route = await failover.route(for: ownConnection, now: Date().millisecondsSince1970)
+            let connection = route.connection
+            guard let provider = providers[connection.provider] else { throw DeliveryError.permanent(reason: "the provider is unknown") }
             attempt.provider = connection.provider.rawValue
             attempt.metadata["provider"] = "\(attempt.provider)"
+            if route.failedOverFrom != nil { attempt.metadata["fallback_connection"] = "\(connection.id.uuidString.lowercased())" }
             if let deferral = await admit(job, through: connection) {
                 attempt.outcome = deferral
                 return attempt
@@ -82,8 +87,9 @@ struct JobDeliverer: Sendable {
             let message = try RenderedMessage.render(
                 jobID: job.id, code: try job.code(box: jobSeal), link: try job.link(box: jobSeal), recipient: job.recipient,
                 applicationName: job.applicationName, connection: connection)
-            attempt.providerMessageID = try await provider.deliver(
-                message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
+            attempt.providerMessageID = try await route.call { () async throws(DeliveryError) -> String? in
+                try await provider.deliver(message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
+            }
         } catch let error as DeliveryError {
             attempt.outcome = Self.outcome(error)
         } catch {

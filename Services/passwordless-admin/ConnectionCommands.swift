@@ -59,11 +59,14 @@ struct ConnectionCommand: AsyncParsableCommand {
                 connection.sealedCredentials = SecretBox(masterKey: masterKey, purpose: .secretsAtRest)
                     .seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)
             }
-            let draft = connection
+            let (draft, fallbackName) = (connection, options.fallbackName ?? nil)
             let created = try await target.withTenant { client, tenant in
                 var connection = draft
                 connection.tenantID = tenant.id
-                try await ConnectionRepository(client: client, logger: .admin).insert(connection)
+                let repository = ConnectionRepository(client: client, logger: .admin)
+                connection.fallbackConnectionID = try await ConnectionFallback.resolve(
+                    fallbackName, for: connection, in: tenant, repository: repository)
+                try await repository.insert(connection)
                 return connection
             }
             Output.print(ConnectionCommand.fields(created), json: json)
@@ -78,16 +81,16 @@ struct ConnectionCommand: AsyncParsableCommand {
 
         func run() async throws {
             let name = self.name
-            let (connection, tenant) = try await target.withTenant { client, tenant in
-                (
-                    try await ConnectionCommand.find(name, in: tenant, client: ConnectionRepository(client: client, logger: .admin)),
-                    tenant.name
-                )
+            let (connection, tenant, fallback) = try await target.withTenant { client, tenant in
+                let repository = ConnectionRepository(client: client, logger: .admin)
+                let connection = try await ConnectionCommand.find(name, in: tenant, client: repository)
+                return (connection, tenant.name, try await ConnectionFallback.name(of: connection, repository: repository))
             }
             let settings = connection.settings
             let fields: Output.Fields = [
                 ("id", connection.id.uuidString.lowercased()), ("name", connection.name), ("strategy", connection.strategy.rawValue),
-                ("provider", connection.provider.rawValue), ("tenant", tenant), ("from", settings.from),
+                ("provider", connection.provider.rawValue), ("channel", settings.twilioChannel?.rawValue), ("tenant", tenant),
+                ("from", settings.from), ("fallback_connection", fallback),
                 ("messaging_service_sid", settings.messagingServiceSID), ("twilio_account_sid", settings.twilioAccountSID),
                 ("api_base_url", settings.apiBaseURL ?? settings.twilioBaseURL), ("smtp_url", settings.smtpURL),
                 ("smtp_user", settings.smtpUser), ("webhook_url", settings.webhookURL), ("outbox_file", settings.outboxFile),
@@ -105,7 +108,8 @@ struct ConnectionCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a connection: the flags of create; what is not given stays as it is (dispatchers see it within 10 s).",
             discussion: """
-                Credentials are sealed again only when one is given. --send-rate none removes the send rate. \
+                Credentials are sealed again only when one is given. --send-rate none removes the send rate, \
+                --no-fallback-connection (or --fallback-connection none) the fallback. \
                 The strategy cannot change (the connection's users are SMS or email users).
                 """)
         @OptionGroup var target: TenantOptions
@@ -135,6 +139,10 @@ struct ConnectionCommand: AsyncParsableCommand {
                 }
                 try options.apply(to: &connection, secrets: &secrets)
                 try ConnectionOptions.check(connection, secrets: secrets)
+                if let fallbackName = options.fallbackName {
+                    connection.fallbackConnectionID = try await ConnectionFallback.resolve(
+                        fallbackName, for: connection, in: tenant, repository: repository)
+                }
                 if options.givesSecrets {
                     connection.sealedCredentials = box.seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)
                 }

@@ -20,6 +20,9 @@ struct ConnectionOptions: ParsableArguments {
     var apiBaseURL: String?
     @Option(name: .customLong("twilio-base-url"), help: "Alias of --api-base-url (Twilio's default is https://api.twilio.com).")
     var twilioBaseURL: String?
+    @Option(
+        help: "twilio: sms (default), whatsapp (the Messages API with whatsapp: addresses) or voice (a call that reads the code aloud).")
+    var channel: String?
     @Option(help: "Sender: a phone number (Twilio) or an address (SMTP and the email APIs).") var from: String?
     @Option(name: .customLong("smtp-url"), help: "smtp://host:port or smtps://host:port") var smtpURL: String?
     @Option(name: .customLong("smtp-user")) var smtpUser: String?
@@ -66,6 +69,25 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("lockout-window"), help: "Seconds those wrong codes are counted over (default 3600).") var lockoutWindow: Int?
     @Option(name: .customLong("lockout-duration"), help: "Seconds a locked-out recipient waits (default 3600).") var lockoutDuration: Int?
 
+    @Option(
+        name: .customLong("fallback-connection"),
+        help:
+            "A connection of the same tenant and strategy that delivers this one's codes while its provider keeps failing; none: no fallback."
+    )
+    var fallbackConnection: String?
+    @Flag(name: .customLong("no-fallback-connection"), help: "Remove the fallback connection.") var noFallbackConnection = false
+
+    /// What `--fallback-connection` clears the fallback with.
+    static let noFallback = "none"
+
+    /// `--fallback-connection` and `--no-fallback-connection`, read together: nil when neither is
+    /// given, `.some(nil)` to clear the fallback, else the fallback's name.
+    var fallbackName: String?? {
+        if noFallbackConnection { return .some(nil) }
+        guard let fallbackConnection else { return nil }
+        return fallbackConnection.lowercased() == Self.noFallback ? .some(nil) : .some(fallbackConnection)
+    }
+
     /// What `--send-rate` clears the limit with.
     static let noSendRate = "none"
     /// The longest `--send-rate` window: a day.
@@ -88,6 +110,10 @@ struct ConnectionOptions: ParsableArguments {
         if let strategy, Connection.Strategy(rawValue: strategy) == nil { throw AdminError("--strategy must be sms or email") }
         if let provider, Connection.Provider(rawValue: provider) == nil { throw Self.unknownProvider }
         try validateProviderFlags()
+        if let channel, TwilioChannel(rawValue: channel) == nil { throw AdminError("--channel must be sms, whatsapp or voice") }
+        if noFallbackConnection, fallbackConnection != nil {
+            throw AdminError("give --fallback-connection or --no-fallback-connection, not both")
+        }
         if let codeLength, !OneTimeCode.lengths.contains(codeLength) { throw AdminError("--code-length must be 4 to 10") }
         if let codeTTL, !(1...86400).contains(codeTTL) { throw AdminError("--code-ttl must be 1 to 86400 seconds") }
         for (flag, text) in [("--template", template), ("--html-template", htmlTemplate)] {
@@ -138,7 +164,12 @@ struct ConnectionOptions: ParsableArguments {
     func apply(to connection: inout Connection, secrets: inout ProviderSecrets) throws {
         var settings = connection.settings
         settings.twilioAccountSID = twilioAccountSID ?? settings.twilioAccountSID
-        settings.from = from.map { PhoneNumber($0)?.e164 ?? $0 } ?? settings.from
+        settings.from = from.map(Self.sender) ?? settings.from
+        if let channel {
+            guard connection.provider == .twilio else { throw AdminError("--channel is for the twilio provider") }
+            settings.twilioChannel = TwilioChannel(rawValue: channel) == .sms ? nil : TwilioChannel(rawValue: channel)
+        }
+        if connection.provider != .twilio { settings.twilioChannel = nil }
         settings.messagingServiceSID = messagingServiceSID ?? settings.messagingServiceSID
         if let base = apiBaseURL ?? twilioBaseURL {
             settings.apiBaseURL = base
@@ -169,6 +200,14 @@ struct ConnectionOptions: ParsableArguments {
         try applyLimits(to: &connection.limits)
     }
 
+    /// `--from` as stored: a phone number in E.164 (a WhatsApp sender may be given as
+    /// `whatsapp:+1…`: the provider adds the prefix), anything else as it is.
+    static func sender(_ text: String) -> String {
+        let number =
+            text.lowercased().hasPrefix(TwilioChannel.whatsAppPrefix) ? String(text.dropFirst(TwilioChannel.whatsAppPrefix.count)) : text
+        return PhoneNumber(number)?.e164 ?? text
+    }
+
     /// Whether any flag gives a secret (so the credentials must be sealed again).
     var givesSecrets: Bool {
         [twilioAuthToken, smtpPassword, webhookSecret, apiKey, postmarkServerToken, awsSecretAccessKey].contains { $0 != nil }
@@ -195,6 +234,9 @@ struct ConnectionOptions: ParsableArguments {
                 from.range(of: "^[A-Za-z0-9 ]{1,11}$", options: .regularExpression) == nil
             {
                 throw AdminError("--from must be an E.164 number or an alphanumeric sender id")
+            }
+            if let channel = settings.twilioChannel, channel != .sms, settings.from.flatMap(PhoneNumber.init) == nil {
+                throw AdminError("--channel \(channel.rawValue) needs --from with an E.164 number (not --messaging-service-sid)")
             }
         case .smtp:
             guard settings.smtpURL != nil else { throw AdminError("smtp needs --smtp-url smtp://host:port") }

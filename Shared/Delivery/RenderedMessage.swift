@@ -14,6 +14,9 @@ public struct RenderedMessage: Sendable {
     public var html: String?
     /// The sign-in link the message carries (it contains the code); nil for a code alone.
     public var link: String?
+    /// The message's resolved language, a BCP 47 tag such as `fr` or `pt-BR`; nil is the
+    /// English default.
+    public var language: String?
 
     public init(jobID: String, recipient: String, body: String, subject: String, html: String? = nil, link: String? = nil) {
         self.jobID = jobID
@@ -41,11 +44,12 @@ public struct RenderedMessage: Sendable {
     /// Email has a text and an HTML part: the connection's `htmlTemplate`, else its text
     /// `template` turned into HTML, else the default email. SMS is text alone and never carries a
     /// link. A link that is not an absolute http(s) URL is refused, so nothing else can reach an
-    /// `href`.
+    /// `href`. A voice connection's code is spaced digit by digit (``TwilioVoiceCall/spokenCode(_:)``).
     public static func render(
         jobID: String, code: String, link: String? = nil, recipient: String, applicationName: String, connection: Connection
     ) throws(DeliveryError) -> RenderedMessage {
         if let link, !EmailHTML.isSafeLink(link) { throw .permanent(reason: "the sign-in link is not an absolute http(s) URL") }
+        let code = connection.settings.twilioChannel == .voice ? TwilioVoiceCall.spokenCode(code) : code
         let link = connection.strategy == .email ? link : nil
         let minutes = String(max(1, connection.codeTTLSeconds / 60))
         let placeholders = applicationNamePlaceholders + minutesPlaceholders + codePlaceholders + linkPlaceholders

@@ -33,6 +33,17 @@ public struct ResolvedSettings: Sendable, Equatable {
         return value
     }
 
+    /// The value as a decimal number within `range` (`0.5`), or `defaultValue` when unset.
+    public func fraction(
+        _ setting: Setting, in range: ClosedRange<Double>, default defaultValue: Double
+    ) throws(ConfigurationError) -> Double {
+        guard let text = values[setting] else { return defaultValue }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw ConfigurationError(setting.environmentName, "must be a number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
     /// The value as a duration in seconds (decimals allowed, `0.5`) within `range`, or
     /// `defaultValue` when unset.
     public func seconds(

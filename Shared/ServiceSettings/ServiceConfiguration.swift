@@ -83,7 +83,13 @@ public struct ServiceConfiguration: Sendable {
             maximumAttempts: try settings.integer(.dispatcherMaxAttempts, in: 1...100, default: 10),
             retryCap: .seconds(try settings.integer(.dispatcherRetryCap, in: 1...3600, default: 60)),
             heartbeatTTL: .seconds(try settings.integer(.dispatcherHeartbeatTTL, in: 2...3600, default: 15)),
-            shutdownGrace: .seconds(try settings.integer(.dispatcherShutdownGrace, in: 0...600, default: 10)))
+            shutdownGrace: .seconds(try settings.integer(.dispatcherShutdownGrace, in: 0...600, default: 10)),
+            breaker: BreakerSettings(
+                consecutiveFailures: try settings.integer(.dispatcherBreakerFailures, in: 1...10000, default: 5),
+                errorRate: try settings.fraction(.dispatcherBreakerErrorRate, in: 0.01...1, default: 0.5),
+                window: try settings.seconds(.dispatcherBreakerWindow, in: 1...3600, default: .seconds(30)),
+                minimumCalls: try settings.integer(.dispatcherBreakerMinCalls, in: 1...100_000, default: 10),
+                cooldown: try settings.seconds(.dispatcherBreakerCooldown, in: 0.1...3600, default: .seconds(15))))
         queuePartitions = try Self.queuePartitions(settings)
         dependencyTimeout = try settings.seconds(.dependencyTimeout, in: 0.1...60, default: .seconds(2))
         httpTimeouts = HTTPTimeouts(
@@ -215,10 +221,12 @@ public struct DispatcherSettings: Sendable, Equatable {
     public var retryCap: Duration
     public var heartbeatTTL: Duration
     public var shutdownGrace: Duration
+    /// When a provider's circuit breaker opens and for how long (the `DISPATCHER_BREAKER_*` settings).
+    public var breaker: BreakerSettings
 
     public init(
         concurrency: Int = 2048, maximumAttempts: Int = 10, retryBase: Duration = .seconds(1), retryCap: Duration = .seconds(60),
-        heartbeatTTL: Duration = .seconds(15), shutdownGrace: Duration = .seconds(10)
+        heartbeatTTL: Duration = .seconds(15), shutdownGrace: Duration = .seconds(10), breaker: BreakerSettings = BreakerSettings()
     ) {
         self.concurrency = concurrency
         self.maximumAttempts = maximumAttempts
@@ -226,5 +234,28 @@ public struct DispatcherSettings: Sendable, Equatable {
         self.retryCap = retryCap
         self.heartbeatTTL = heartbeatTTL
         self.shutdownGrace = shutdownGrace
+        self.breaker = breaker
+    }
+}
+
+/// A dispatcher's circuit breakers (one per connection and provider): they open after
+/// `consecutiveFailures` transient failures in a row, or when `errorRate` of at least
+/// `minimumCalls` calls within `window` failed, and stay open for `cooldown` before a probe.
+public struct BreakerSettings: Sendable, Equatable {
+    public var consecutiveFailures: Int
+    public var errorRate: Double
+    public var window: Duration
+    public var minimumCalls: Int
+    public var cooldown: Duration
+
+    public init(
+        consecutiveFailures: Int = 5, errorRate: Double = 0.5, window: Duration = .seconds(30), minimumCalls: Int = 10,
+        cooldown: Duration = .seconds(15)
+    ) {
+        self.consecutiveFailures = consecutiveFailures
+        self.errorRate = errorRate
+        self.window = window
+        self.minimumCalls = minimumCalls
+        self.cooldown = cooldown
     }
 }

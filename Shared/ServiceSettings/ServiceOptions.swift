@@ -31,6 +31,11 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(.dispatcherRetryCap) var dispatcherRetryCap: String?
     @Option(.dispatcherHeartbeatTTL) var dispatcherHeartbeatTTL: String?
     @Option(.dispatcherShutdownGrace) var dispatcherShutdownGrace: String?
+    @Option(.dispatcherBreakerFailures) var dispatcherBreakerFailures: String?
+    @Option(.dispatcherBreakerErrorRate) var dispatcherBreakerErrorRate: String?
+    @Option(.dispatcherBreakerWindow) var dispatcherBreakerWindow: String?
+    @Option(.dispatcherBreakerMinCalls) var dispatcherBreakerMinCalls: String?
+    @Option(.dispatcherBreakerCooldown) var dispatcherBreakerCooldown: String?
     @Option(.queuePartitions) var queuePartitions: String?
     @Option(.dependencyTimeout) var dependencyTimeout: String?
     @Option(.httpHeadTimeout) var httpHeadTimeout: String?
@@ -66,6 +71,11 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         case .dispatcherRetryCap: dispatcherRetryCap
         case .dispatcherHeartbeatTTL: dispatcherHeartbeatTTL
         case .dispatcherShutdownGrace: dispatcherShutdownGrace
+        case .dispatcherBreakerFailures: dispatcherBreakerFailures
+        case .dispatcherBreakerErrorRate: dispatcherBreakerErrorRate
+        case .dispatcherBreakerWindow: dispatcherBreakerWindow
+        case .dispatcherBreakerMinCalls: dispatcherBreakerMinCalls
+        case .dispatcherBreakerCooldown: dispatcherBreakerCooldown
         case .queuePartitions: queuePartitions
         case .dependencyTimeout: dependencyTimeout
         case .httpHeadTimeout: httpHeadTimeout

@@ -41,6 +41,10 @@ public struct Connection: Sendable, Equatable {
     public var codeTTLSeconds: Int
     public var disableSignup: Bool
     public var limits = ConnectionLimits()
+    /// The connection of the same tenant and strategy that delivers this one's codes while its
+    /// provider's circuit breaker is open (`--fallback-connection`); the code stays bound to this
+    /// connection.
+    public var fallbackConnectionID: UUID?
 
     public init(
         id: UUID, tenantID: UUID, name: String, strategy: Strategy, provider: Provider, settings: ProviderSettings,
@@ -99,12 +103,15 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
     /// The AWS access key id (`AKIA…`): not secret, it names the key; the secret is in
     /// ``ProviderSecrets/awsSecretAccessKey``.
     public var awsAccessKeyID: String?
+    /// How Twilio delivers an SMS connection's codes; nil is ``TwilioChannel/sms``.
+    public var twilioChannel: TwilioChannel?
 
     public init(
         twilioAccountSID: String? = nil, from: String? = nil, messagingServiceSID: String? = nil, twilioBaseURL: String? = nil,
         smtpURL: String? = nil, smtpUser: String? = nil, smtpRequireTLS: Bool? = nil, webhookURL: String? = nil, outboxFile: String? = nil,
         apiBaseURL: String? = nil, mailgunDomain: String? = nil, mailgunRegion: String? = nil, awsRegion: String? = nil,
-        awsAccessKeyID: String? = nil
+        awsAccessKeyID: String? = nil,
+        twilioChannel: TwilioChannel? = nil
     ) {
         self.twilioAccountSID = twilioAccountSID
         self.from = from
@@ -120,7 +127,18 @@ public struct ProviderSettings: Sendable, Equatable, Codable {
         self.mailgunRegion = mailgunRegion
         self.awsRegion = awsRegion
         self.awsAccessKeyID = awsAccessKeyID
+        self.twilioChannel = twilioChannel
     }
+}
+
+/// The ways Twilio carries a code: a text message, a WhatsApp message (the same Messages API with
+/// `whatsapp:` addresses), or a voice call that reads the code aloud (the Calls API), for
+/// landlines.
+public enum TwilioChannel: String, Sendable, CaseIterable, Codable {
+    case sms, whatsapp, voice
+
+    /// The prefix of a WhatsApp address in Twilio's Messages API (`whatsapp:+14155550100`).
+    public static let whatsAppPrefix = "whatsapp:"
 }
 
 /// The secret settings of a connection's provider, stored sealed and never logged.

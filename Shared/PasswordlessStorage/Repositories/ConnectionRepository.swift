@@ -15,11 +15,11 @@ public struct ConnectionRepository: PostgresRepository {
         try await client.query(
             """
             INSERT INTO connections (id, tenant_id, name, strategy, provider, settings, credentials_sealed, template, subject,
-                                     code_length, code_ttl_seconds, disable_signup, limits, html_template)
+                                     code_length, code_ttl_seconds, disable_signup, limits, html_template, fallback_connection_id)
             VALUES (\(connection.id), \(connection.tenantID), \(connection.name), \(connection.strategy.rawValue),
                     \(connection.provider.rawValue), \(settings)::jsonb, \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
                     \(connection.template), \(connection.subject), \(connection.codeLength), \(connection.codeTTLSeconds),
-                    \(connection.disableSignup), \(limits)::jsonb, \(connection.htmlTemplate))
+                    \(connection.disableSignup), \(limits)::jsonb, \(connection.htmlTemplate), \(connection.fallbackConnectionID))
             """, logger: logger)
     }
 
@@ -35,7 +35,7 @@ public struct ConnectionRepository: PostgresRepository {
                 settings = \(settings)::jsonb, credentials_sealed = \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
                 template = \(connection.template), subject = \(connection.subject), code_length = \(connection.codeLength),
                 code_ttl_seconds = \(connection.codeTTLSeconds), disable_signup = \(connection.disableSignup), limits = \(limits)::jsonb,
-                html_template = \(connection.htmlTemplate)
+                html_template = \(connection.htmlTemplate), fallback_connection_id = \(connection.fallbackConnectionID)
             WHERE id = \(connection.id) RETURNING id
             """, logger: logger)
         return try await rows.collect().count == 1
@@ -51,15 +51,19 @@ public struct ConnectionRepository: PostgresRepository {
 
     static let columns = """
         SELECT id, tenant_id, name, strategy, provider, settings::text, credentials_sealed, template, subject,
-               code_length, code_ttl_seconds, disable_signup, limits::text, html_template FROM connections
+               code_length, code_ttl_seconds, disable_signup, limits::text, html_template, fallback_connection_id FROM connections
         """
 
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Connection] {
         var connections: [Connection] = []
         for try await row in sequence {
-            let (id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits, html) =
+            let (
+                id, tenant, name, strategy, provider, settings, sealed, template, subject, length, ttl, disableSignup, limits, html,
+                fallback
+            ) =
                 try row.decode(
-                    (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String, String?).self)
+                    (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String, String?, UUID?).self
+                )
             var connection =
                 Connection(
                     id: id, tenantID: tenant, name: name, strategy: Connection.Strategy(rawValue: strategy) ?? .sms,
@@ -69,6 +73,7 @@ public struct ConnectionRepository: PostgresRepository {
                     codeTTLSeconds: ttl, disableSignup: disableSignup)
             connection.limits = try JSONDecoder().decode(ConnectionLimits.self, from: Data(limits.utf8))
             connection.htmlTemplate = html
+            connection.fallbackConnectionID = fallback
             connections.append(connection)
         }
         return connections
