@@ -81,9 +81,10 @@ struct JobDeliverer: Sendable {
             // describes it.
             let message = try RenderedMessage.render(
                 jobID: job.id, code: try job.code(box: jobSeal), link: try job.link(box: jobSeal), recipient: job.recipient,
-                applicationName: job.applicationName, connection: connection)
+                applicationName: job.applicationName, connection: connection, language: job.language)
             attempt.providerMessageID = try await provider.deliver(
                 message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
+            if connection.strategy == .sms { metrics.smsSent(provider: attempt.provider, segments: SMSSegments(message.body)) }
         } catch let error as DeliveryError {
             attempt.outcome = Self.outcome(error)
         } catch {
