@@ -316,6 +316,7 @@ let package = Package(
         .executableTarget(
             name: "passwordless-admin",
             dependencies: [
+                "Delivery",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",

@@ -1,6 +1,7 @@
 import CoreMetrics
 import JobQueue
 import NIOConcurrencyHelpers
+import PasswordlessCore
 
 /// The dispatcher's Prometheus series. Labels come from bounded sets only: provider names,
 /// outcomes, dead-letter reasons, partition numbers, and the ids of the few busiest tenants
@@ -71,6 +72,15 @@ struct DispatcherMetrics: Sendable {
     /// Dead letters by reason class: `expired`, `permanent`, `exhausted`, `malformed`.
     func deadLettered(reason: String) {
         Counter(label: "passwordless_dead_letters_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// An SMS the provider accepted: `passwordless_sms_segments_total{provider,encoding}` adds the
+    /// segments it is billed as, and `passwordless_sms_multi_segment_total{provider,encoding}`
+    /// counts the messages that needed more than one.
+    func smsSent(provider: String, segments: SMSSegments) {
+        let dimensions = [("provider", provider), ("encoding", segments.encoding.rawValue)]
+        Counter(label: "passwordless_sms_segments_total", dimensions: dimensions).increment(by: segments.count)
+        if segments.count > 1 { Counter(label: "passwordless_sms_multi_segment_total", dimensions: dimensions).increment() }
     }
 
     /// Seconds from the job's creation (the `/start` that made it) to the provider's answer.

@@ -86,9 +86,13 @@ struct JobDeliverer: Sendable {
             // describes it.
             let message = try RenderedMessage.render(
                 jobID: job.id, code: try job.code(box: jobSeal), link: try job.link(box: jobSeal), recipient: job.recipient,
-                applicationName: job.applicationName, connection: connection)
+                applicationName: job.applicationName, connection: connection, language: job.language)
             attempt.providerMessageID = try await route.call { () async throws(DeliveryError) -> String? in
                 try await provider.deliver(message, settings: connection.settings, secrets: credentials ?? ProviderSecrets())
+            }
+            // Segments are billed on text messages only: not on a WhatsApp message or a call.
+            if connection.strategy == .sms, (connection.settings.twilioChannel ?? .sms) == .sms {
+                metrics.smsSent(provider: attempt.provider, segments: SMSSegments(message.body))
             }
         } catch let error as DeliveryError {
             attempt.outcome = Self.outcome(error)

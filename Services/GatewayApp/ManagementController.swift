@@ -88,9 +88,12 @@ struct ManagementController {
         if send {
             let started: LoginStarter.Started
             do {
+                let language = MessageLanguage(connection: connection).resolve(
+                    requestLanguage: nil, acceptLanguage: nil, phoneNumber: connection.strategy == .sms ? recipient.normalized : nil,
+                    defaultLanguage: connection.defaultLanguage)
                 started = try await starter.start(
-                    tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name, language: nil,
-                    clientIP: nil, signupAllowed: true, verified: verified)
+                    tenant: tenant, connection: connection, recipient: recipient, clientID: "", applicationName: tenant.name,
+                    language: language, clientIP: nil, signupAllowed: true, verified: verified)
             } catch let refusal as LoginStarter.Refusal {
                 throw refusal.apiError
             }

@@ -62,7 +62,10 @@ struct StartController {
             throw APIError.badRequest("The property send must be \"code\" or \"link\".")
         }
 
-        let language = request.headers[HTTPField.Name("x-request-language")!]
+        let requestLanguage = request.headers[HTTPField.Name("x-request-language")!]
+        let language = MessageLanguage(connection: connection).resolve(
+            requestLanguage: requestLanguage, acceptLanguage: request.headers[values: .acceptLanguage].joined(separator: ","),
+            phoneNumber: connection.strategy == .sms ? recipient.normalized : nil, defaultLanguage: connection.defaultLanguage)
         let clientIP = clientAddress.resolve(request, peer: context.peerIP, clientAuthenticated: authenticated)
         let started: LoginStarter.Started
         do {
@@ -85,7 +88,7 @@ struct StartController {
             ])
         switch connection.strategy {
         case .email: return .email(userID: started.user.id, email: recipient.normalized)
-        case .sms: return .sms(userID: started.user.id, phoneNumber: recipient.normalized, language: language)
+        case .sms: return .sms(userID: started.user.id, phoneNumber: recipient.normalized, language: requestLanguage)
         }
     }
 

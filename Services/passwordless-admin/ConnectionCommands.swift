@@ -2,17 +2,20 @@ import ArgumentParser
 import Foundation
 import PasswordlessCore
 import PasswordlessStorage
+import PostgresNIO
 
-/// `passwordless-admin connection create|show|update`: how a tenant's codes are sent.
+/// `passwordless-admin connection create|show|update|template`: how a tenant's codes are sent.
 struct ConnectionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "connection", abstract: "Manage connections (how codes are sent).", subcommands: [Create.self, Show.self, Update.self])
+        commandName: "connection", abstract: "Manage connections (how codes are sent).",
+        subcommands: [Create.self, Show.self, Update.self, ConnectionTemplateCommand.self])
 
     /// What `create` and `update` print: the contract's fields, and the send rate when there is one.
     static func fields(_ connection: Connection) -> KeyValuePairs<String, (any Sendable)?> {
         [
             "id": connection.id.uuidString.lowercased(), "name": connection.name, "strategy": connection.strategy.rawValue,
             "provider": connection.provider.rawValue, "send_rate": connection.limits.sendRate.map(sendRateText),
+            "default_language": connection.defaultLanguage,
         ]
     }
 
@@ -59,16 +62,20 @@ struct ConnectionCommand: AsyncParsableCommand {
                 connection.sealedCredentials = SecretBox(masterKey: masterKey, purpose: .secretsAtRest)
                     .seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)
             }
-            let (draft, fallbackName) = (connection, options.fallbackName ?? nil)
-            let created = try await target.withTenant { client, tenant in
+            let (draft, fallbackName, checksTemplate) = (connection, options.fallbackName ?? nil, options.template != nil)
+            let (created, warning) = try await target.withTenant { client, tenant in
                 var connection = draft
                 connection.tenantID = tenant.id
                 let repository = ConnectionRepository(client: client, logger: .admin)
                 connection.fallbackConnectionID = try await ConnectionFallback.resolve(
                     fallbackName, for: connection, in: tenant, repository: repository)
                 try await repository.insert(connection)
-                return connection
+                return (
+                    connection,
+                    try await ConnectionCommand.segmentWarning(connection, checks: checksTemplate, tenant: tenant, client: client)
+                )
             }
+            SMSSegmentWarning.print(warning)
             Output.print(ConnectionCommand.fields(created), json: json)
         }
     }
@@ -98,6 +105,8 @@ struct ConnectionCommand: AsyncParsableCommand {
                 ("aws_access_key_id", settings.awsAccessKeyID), ("aws_region", settings.awsRegion), ("code_length", connection.codeLength),
                 ("code_ttl", connection.codeTTLSeconds), ("disable_signup", connection.disableSignup),
                 ("send_rate", connection.limits.sendRate.map(ConnectionCommand.sendRateText)),
+                ("default_language", connection.defaultLanguage),
+                ("template_languages", connection.templates.keys.sorted()),
                 ("has_credentials", connection.sealedCredentials != nil),
             ]
             Output.print(fields, json: json)
@@ -120,7 +129,7 @@ struct ConnectionCommand: AsyncParsableCommand {
         func run() async throws {
             let (name, options) = (self.name, self.options)
             let masterKey = try target.store.masterKey()
-            let updated = try await target.withTenant { client, tenant in
+            let (updated, warning) = try await target.withTenant { client, tenant in
                 let repository = ConnectionRepository(client: client, logger: .admin)
                 var connection = try await ConnectionCommand.find(name, in: tenant, client: repository)
                 if let strategy = options.strategy, strategy != connection.strategy.rawValue {
@@ -147,10 +156,21 @@ struct ConnectionCommand: AsyncParsableCommand {
                     connection.sealedCredentials = box.seal(Array(try JSONEncoder().encode(secrets)), context: connection.sealingContext)
                 }
                 try await repository.update(connection)
-                return connection
+                return (
+                    connection,
+                    try await ConnectionCommand.segmentWarning(connection, checks: options.template != nil, tenant: tenant, client: client)
+                )
             }
+            SMSSegmentWarning.print(warning)
             Output.print(ConnectionCommand.fields(updated), json: json)
         }
+    }
+
+    /// The segment warning for an SMS connection whose `--template` was just given (`checks`).
+    static func segmentWarning(_ connection: Connection, checks: Bool, tenant: Tenant, client: PostgresClient) async throws -> String? {
+        guard checks, connection.strategy == .sms else { return nil }
+        let applicationName = try await SMSSegmentWarning.applicationName(tenant: tenant, client: client)
+        return SMSSegmentWarning.text(for: connection, language: nil, applicationName: applicationName)
     }
 
     /// The tenant's connection `name`, or a one-line error.

@@ -50,6 +50,10 @@ struct ConnectionOptions: ParsableArguments {
         help: "Email: the HTML part, with the same placeholders (values are HTML-escaped); default: the text template as HTML.")
     var htmlTemplate: String?
     @Option(help: "Email subject.") var subject: String?
+    @Option(
+        name: .customLong("default-language"),
+        help: "BCP 47 tag (e.g. fr): the language of --template/--subject and the last resort when choosing one; none: not said.")
+    var defaultLanguage: String?
     @Option(name: .customLong("code-length"), help: "Digits in a code, 4 to 10 (default 6).") var codeLength: Int?
     @Option(name: .customLong("code-ttl"), help: "Seconds a code stays valid (default 600).") var codeTTL: Int?
     @Flag(inversion: .prefixedEnableDisable, help: "--disable-signup sends codes only to users that already exist.") var signup: Bool?
@@ -103,6 +107,19 @@ struct ConnectionOptions: ParsableArguments {
         return .some(rate)
     }
 
+    /// What `--default-language` clears the language with.
+    static let noDefaultLanguage = "none"
+
+    /// `--default-language`, normalised: nil when not given, `.some(nil)` for `none`.
+    func parsedDefaultLanguage() throws -> String?? {
+        guard let defaultLanguage else { return nil }
+        if defaultLanguage.lowercased() == Self.noDefaultLanguage { return .some(nil) }
+        guard let tag = LanguageTag(defaultLanguage) else {
+            throw AdminError("--default-language must be a BCP 47 tag such as fr or pt-BR, or none")
+        }
+        return .some(tag.description)
+    }
+
     /// Checks each given value on its own (before anything is read from the database).
     func validate() throws {
         var scratch = ConnectionLimits()
@@ -116,6 +133,7 @@ struct ConnectionOptions: ParsableArguments {
         }
         if let codeLength, !OneTimeCode.lengths.contains(codeLength) { throw AdminError("--code-length must be 4 to 10") }
         if let codeTTL, !(1...86400).contains(codeTTL) { throw AdminError("--code-ttl must be 1 to 86400 seconds") }
+        _ = try parsedDefaultLanguage()
         for (flag, text) in [("--template", template), ("--html-template", htmlTemplate)] {
             if let text, !text.contains("@@password@@"), !text.contains("{{code}}") {
                 throw AdminError("\(flag) must contain @@password@@ (or {{code}}) where the code goes")
@@ -194,6 +212,7 @@ struct ConnectionOptions: ParsableArguments {
         connection.template = template ?? connection.template
         connection.htmlTemplate = htmlTemplate ?? connection.htmlTemplate
         connection.subject = subject ?? connection.subject
+        if let defaultLanguage = try parsedDefaultLanguage() { connection.defaultLanguage = defaultLanguage }
         connection.codeLength = codeLength ?? connection.codeLength
         connection.codeTTLSeconds = codeTTL ?? connection.codeTTLSeconds
         if let signup { connection.disableSignup = !signup }

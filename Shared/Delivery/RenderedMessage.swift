@@ -14,17 +14,20 @@ public struct RenderedMessage: Sendable {
     public var html: String?
     /// The sign-in link the message carries (it contains the code); nil for a code alone.
     public var link: String?
-    /// The message's resolved language, a BCP 47 tag such as `fr` or `pt-BR`; nil is the
-    /// English default.
+    /// The language the message is written in, a BCP 47 tag (`fr`, `pt-BR`); nil: English, or
+    /// the connection's own texts in a language it does not name.
     public var language: String?
 
-    public init(jobID: String, recipient: String, body: String, subject: String, html: String? = nil, link: String? = nil) {
+    public init(
+        jobID: String, recipient: String, body: String, subject: String, html: String? = nil, link: String? = nil, language: String? = nil
+    ) {
         self.jobID = jobID
         self.recipient = recipient
         self.body = body
         self.subject = subject
         self.html = html
         self.link = link
+        self.language = language
     }
 
     /// The placeholders, in the order ``fill(_:_:)`` tries them.
@@ -33,7 +36,8 @@ public struct RenderedMessage: Sendable {
     static let codePlaceholders = ["@@password@@", "{{code}}"]
     static let linkPlaceholders = ["@@link@@", "{{link}}"]
 
-    /// Renders a job's message from its connection's templates.
+    /// Renders a job's message from its connection's templates in `language` (the job's
+    /// resolved language; the texts are chosen as ``TemplateChoice`` says).
     ///
     /// Placeholders: `@@password@@` / `{{code}}` the code, `@@link@@` / `{{link}}` the sign-in
     /// link (empty for a code alone), `@@application.name@@` / `{{application.name}}` the
@@ -46,7 +50,8 @@ public struct RenderedMessage: Sendable {
     /// link. A link that is not an absolute http(s) URL is refused, so nothing else can reach an
     /// `href`. A voice connection's code is spaced digit by digit (``TwilioVoiceCall/spokenCode(_:)``).
     public static func render(
-        jobID: String, code: String, link: String? = nil, recipient: String, applicationName: String, connection: Connection
+        jobID: String, code: String, link: String? = nil, recipient: String, applicationName: String, connection: Connection,
+        language: String? = nil
     ) throws(DeliveryError) -> RenderedMessage {
         if let link, !EmailHTML.isSafeLink(link) { throw .permanent(reason: "the sign-in link is not an absolute http(s) URL") }
         let code = connection.settings.twilioChannel == .voice ? TwilioVoiceCall.spokenCode(code) : code
@@ -58,27 +63,28 @@ public struct RenderedMessage: Sendable {
             return zip(placeholders, [name, name, minutes, code, code, linkValue, linkValue]).map { ($0, $1) }
         }
         let textValues = values { $0 }
-        let subject = fill(
-            connection.subject ?? (link == nil ? Connection.defaultSubject : DefaultEmail.linkSubject), textValues)
+        let choice = TemplateChoice(language: language, connection: connection)
+        let phrases = choice.phrases
+        let subject = fill(choice.subject ?? (link == nil ? phrases.codeSubject : phrases.linkSubject), textValues)
         guard connection.strategy == .email else {
             return RenderedMessage(
-                jobID: jobID, recipient: recipient, body: fill(connection.template ?? Connection.defaultSMSTemplate, textValues),
-                subject: subject)
+                jobID: jobID, recipient: recipient, body: fill(choice.template ?? phrases.smsTemplate, textValues), subject: subject,
+                language: choice.language)
         }
 
-        let textTemplate = connection.template ?? (link == nil ? Connection.defaultEmailTemplate : DefaultEmail.linkText)
+        let textTemplate = choice.template ?? (link == nil ? phrases.codeEmailText : phrases.linkEmailText)
         var text = fill(textTemplate, textValues)
         if let link, !containsLink(textTemplate) {
             text = text.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n\n" + link + "\n"
         }
 
         let htmlValues = values(HTMLText.escape)
-        let button = link == nil ? "" : fill(DefaultEmail.button, htmlValues)
+        let button = link == nil ? "" : fill(DefaultEmail.button(phrases), htmlValues)
         let html: String
-        if let htmlTemplate = connection.htmlTemplate {
+        if let htmlTemplate = choice.htmlTemplate {
             let filled = fill(htmlTemplate, htmlValues)
             html = containsLink(htmlTemplate) || link == nil ? filled : insert(button, into: filled)
-        } else if let textTemplate = connection.template {
+        } else if let textTemplate = choice.template {
             let anchor = link.map { "<a href=\"\(HTMLText.escape($0))\" style=\"color:#1d4ed8;\">\(HTMLText.escape($0))</a>" } ?? ""
             let inlineValues = htmlValues.map { linkPlaceholders.contains($0.placeholder) ? anchor : $0.value }
             let pieces = segments(textTemplate, placeholders).map { segment -> (html: String, isLiteral: Bool) in
@@ -88,12 +94,15 @@ public struct RenderedMessage: Sendable {
                 }
             }
             let paragraphs = EmailHTML.paragraphs(pieces)
-            html = DefaultEmail.document(title: subject, body: containsLink(textTemplate) ? paragraphs : paragraphs + "\n" + button)
+            html = DefaultEmail.document(
+                title: subject, body: containsLink(textTemplate) ? paragraphs : paragraphs + "\n" + button, language: choice.language)
         } else {
             html = DefaultEmail.document(
-                title: subject, body: fill(link == nil ? DefaultEmail.codeBody : DefaultEmail.linkBody, htmlValues))
+                title: subject, body: fill(link == nil ? DefaultEmail.codeBody(phrases) : DefaultEmail.linkBody(phrases), htmlValues),
+                language: choice.language)
         }
-        return RenderedMessage(jobID: jobID, recipient: recipient, body: text, subject: subject, html: html, link: link)
+        return RenderedMessage(
+            jobID: jobID, recipient: recipient, body: text, subject: subject, html: html, link: link, language: choice.language)
     }
 
     static func containsLink(_ template: String) -> Bool {

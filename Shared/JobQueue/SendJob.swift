@@ -23,6 +23,9 @@ public struct SendJob: Codable, Sendable, Equatable {
     public var codeExpiresAt: Int64
     public var createdAt: Int64
     public var attempts: Int
+    /// The message's language, as the gateway resolved it (``MessageLanguage``): a supported,
+    /// normalised BCP 47 tag. Nil in jobs queued before languages existed (rendered in the
+    /// connection's default language).
     public var language: String?
     /// The send-rate token reserved for this job (ms since 1970, Redis' clock) when its
     /// connection's send rate made it wait: taken again, it is sent without taking another.

@@ -45,6 +45,11 @@ public struct Connection: Sendable, Equatable {
     /// provider's circuit breaker is open (`--fallback-connection`); the code stays bound to this
     /// connection.
     public var fallbackConnectionID: UUID?
+    /// The language the connection's own ``template``, ``subject`` and ``htmlTemplate`` are
+    /// written in, and the language of last resort (``MessageLanguage``); nil: not said.
+    public var defaultLanguage: String?
+    /// Templates per language (`connection template set`), by normalised tag.
+    public var templates: [String: ConnectionTemplate] = [:]
 
     public init(
         id: UUID, tenantID: UUID, name: String, strategy: Strategy, provider: Provider, settings: ProviderSettings,
@@ -67,10 +72,12 @@ public struct Connection: Sendable, Equatable {
     /// The context string the credentials are sealed under.
     public var sealingContext: String { "connection:\(id.uuidString.lowercased())" }
 
-    public static let defaultSMSTemplate = "Your verification code is: @@password@@"
-    public static let defaultEmailTemplate =
-        "Your verification code is: @@password@@\n\nIt expires in @@minutes@@ minutes. If you did not ask for it, ignore this email."
-    public static let defaultSubject = "Your verification code"
+    /// Whether the connection has a message of its own (besides per-language templates).
+    public var hasOwnMessage: Bool { template != nil || subject != nil || htmlTemplate != nil }
+
+    public static let defaultSMSTemplate = DefaultMessages.english.smsTemplate
+    public static let defaultEmailTemplate = DefaultMessages.english.codeEmailText
+    public static let defaultSubject = DefaultMessages.english.codeSubject
 }
 
 /// The non-secret settings of a connection's provider (stored as JSON).

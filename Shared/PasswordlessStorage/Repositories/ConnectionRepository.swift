@@ -3,7 +3,8 @@ import Logging
 import PasswordlessCore
 import PostgresNIO
 
-/// Connections (strategy, provider, settings, sealed credentials) in PostgreSQL.
+/// Connections (strategy, provider, settings, sealed credentials) in PostgreSQL, read with their
+/// templates per language (``ConnectionTemplate``; written through `+Templates`).
 public struct ConnectionRepository: PostgresRepository {
     public let store: PostgresStore
 
@@ -15,16 +16,18 @@ public struct ConnectionRepository: PostgresRepository {
         try await client.query(
             """
             INSERT INTO connections (id, tenant_id, name, strategy, provider, settings, credentials_sealed, template, subject,
-                                     code_length, code_ttl_seconds, disable_signup, limits, html_template, fallback_connection_id)
+                                     code_length, code_ttl_seconds, disable_signup, limits, html_template, fallback_connection_id,
+                                     default_language)
             VALUES (\(connection.id), \(connection.tenantID), \(connection.name), \(connection.strategy.rawValue),
                     \(connection.provider.rawValue), \(settings)::jsonb, \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
                     \(connection.template), \(connection.subject), \(connection.codeLength), \(connection.codeTTLSeconds),
-                    \(connection.disableSignup), \(limits)::jsonb, \(connection.htmlTemplate), \(connection.fallbackConnectionID))
+                    \(connection.disableSignup), \(limits)::jsonb, \(connection.htmlTemplate), \(connection.fallbackConnectionID),
+                    \(connection.defaultLanguage))
             """, logger: logger)
     }
 
     /// Rewrites every field of the connection `connection.id` names but its id, tenant and name
-    /// (those identify it); true when it existed.
+    /// (those identify it) and its templates (`setTemplate`, `deleteTemplate`); true when it existed.
     @discardableResult
     public func update(_ connection: Connection) async throws -> Bool {
         let settings = String(decoding: try JSONEncoder().encode(connection.settings), as: UTF8.self)
@@ -35,7 +38,8 @@ public struct ConnectionRepository: PostgresRepository {
                 settings = \(settings)::jsonb, credentials_sealed = \(connection.sealedCredentials.map { ByteBuffer(bytes: $0) }),
                 template = \(connection.template), subject = \(connection.subject), code_length = \(connection.codeLength),
                 code_ttl_seconds = \(connection.codeTTLSeconds), disable_signup = \(connection.disableSignup), limits = \(limits)::jsonb,
-                html_template = \(connection.htmlTemplate), fallback_connection_id = \(connection.fallbackConnectionID)
+                html_template = \(connection.htmlTemplate), fallback_connection_id = \(connection.fallbackConnectionID),
+                default_language = \(connection.defaultLanguage)
             WHERE id = \(connection.id) RETURNING id
             """, logger: logger)
         return try await rows.collect().count == 1
@@ -51,7 +55,11 @@ public struct ConnectionRepository: PostgresRepository {
 
     static let columns = """
         SELECT id, tenant_id, name, strategy, provider, settings::text, credentials_sealed, template, subject,
-               code_length, code_ttl_seconds, disable_signup, limits::text, html_template, fallback_connection_id FROM connections
+               code_length, code_ttl_seconds, disable_signup, limits::text, html_template, fallback_connection_id, default_language,
+               (SELECT coalesce(json_agg(json_build_object('language', t.language, 'subject', t.subject, 'body', t.body, 'html', t.html)),
+                                '[]')::text
+                FROM connection_templates t WHERE t.connection_id = connections.id)
+        FROM connections
         """
 
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Connection] {
@@ -64,6 +72,9 @@ public struct ConnectionRepository: PostgresRepository {
                 try row.decode(
                     (UUID, UUID, String, String, String, String, ByteBuffer?, String?, String?, Int, Int, Bool, String, String?, UUID?).self
                 )
+            let columns = row.makeRandomAccess()
+            let defaultLanguage = try columns[15].decode(String?.self)
+            let templates = try JSONDecoder().decode([ConnectionTemplate].self, from: Data(try columns[16].decode(String.self).utf8))
             var connection =
                 Connection(
                     id: id, tenantID: tenant, name: name, strategy: Connection.Strategy(rawValue: strategy) ?? .sms,
@@ -74,6 +85,8 @@ public struct ConnectionRepository: PostgresRepository {
             connection.limits = try JSONDecoder().decode(ConnectionLimits.self, from: Data(limits.utf8))
             connection.htmlTemplate = html
             connection.fallbackConnectionID = fallback
+            connection.defaultLanguage = defaultLanguage
+            connection.templates = Dictionary(templates.map { ($0.language, $0) }) { first, _ in first }
             connections.append(connection)
         }
         return connections
