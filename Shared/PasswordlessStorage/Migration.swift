@@ -16,7 +16,7 @@ public struct Migration: Sendable {
     }
 
     /// Every migration this build knows, in order.
-    public static let all: [Migration] = [.initialSchema, .connectionLimits, .clientsAndAPIs, .htmlTemplate, .blockedUsers]
+    public static let all: [Migration] = [.initialSchema, .connectionLimits, .clientsAndAPIs, .htmlTemplate, .blockedUsers, .hooks]
 
     /// The newest schema version this build needs.
     public static var latestVersion: Int { all.map(\.version).max() ?? 0 }
