@@ -132,6 +132,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Events",
+            dependencies: [
+                "JobQueue",
+                "LoginCodes",
+                "PasswordlessCore",
+                "RedisClient",
+                "TenantDirectory",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Shared/Events",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Tokens",
             dependencies: [
                 "COpenSSL",
@@ -221,6 +235,7 @@ let package = Package(
         .target(
             name: "GatewayApp",
             dependencies: [
+                "Events",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",
@@ -244,7 +259,9 @@ let package = Package(
         .target(
             name: "TokenApp",
             dependencies: [
+                "Events",
                 "HTTPService",
+                "JobQueue",
                 "LoginCodes",
                 "PasswordlessCore",
                 "PasswordlessStorage",
@@ -264,6 +281,7 @@ let package = Package(
         .target(
             name: "DispatcherApp",
             dependencies: [
+                "Events",
                 "Delivery",
                 "DeliveryTransport",
                 "HTTPService",
@@ -315,6 +333,7 @@ let package = Package(
         .executableTarget(
             name: "passwordless-admin",
             dependencies: [
+                "Events",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",
@@ -364,6 +383,7 @@ let package = Package(
                 "Delivery",
                 "DeliveryTransport",
                 "DispatcherApp",
+                "Events",
                 "GatewayApp",
                 "HTTPService",
                 "JobQueue",
