@@ -101,7 +101,7 @@ struct ManagementController {
             context.logger.info(
                 "code requested",
                 metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
-            await events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
+            events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
             (user, status) = (started.user, .ok)
         } else {
             let (found, created) = try await users.findOrCreate(

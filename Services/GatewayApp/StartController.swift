@@ -80,7 +80,7 @@ struct StartController {
             throw error
         }
         Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? .notSent : .queued)
-        await events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
+        events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
         context.logger.info(
             "code requested",
             metadata: [
