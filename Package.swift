@@ -132,6 +132,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Events",
+            dependencies: [
+                "JobQueue",
+                "LoginCodes",
+                "PasswordlessCore",
+                "RedisClient",
+                "TenantDirectory",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Shared/Events",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Tokens",
             dependencies: [
                 "COpenSSL",
@@ -222,6 +236,7 @@ let package = Package(
         .target(
             name: "GatewayApp",
             dependencies: [
+                "Events",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",
@@ -245,7 +260,9 @@ let package = Package(
         .target(
             name: "TokenApp",
             dependencies: [
+                "Events",
                 "HTTPService",
+                "JobQueue",
                 "LoginCodes",
                 "PasswordlessCore",
                 "PasswordlessStorage",
@@ -265,6 +282,7 @@ let package = Package(
         .target(
             name: "DispatcherApp",
             dependencies: [
+                "Events",
                 "Delivery",
                 "DeliveryTransport",
                 "HTTPService",
@@ -317,6 +335,7 @@ let package = Package(
             name: "passwordless-admin",
             dependencies: [
                 "Delivery",
+                "Events",
                 "HTTPService",
                 "JobQueue",
                 "LoginCodes",
@@ -366,6 +385,7 @@ let package = Package(
                 "Delivery",
                 "DeliveryTransport",
                 "DispatcherApp",
+                "Events",
                 "GatewayApp",
                 "HTTPService",
                 "JobQueue",

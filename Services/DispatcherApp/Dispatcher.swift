@@ -1,5 +1,6 @@
 import Delivery
 import DeliveryTransport
+import Events
 import HTTPService
 import Hummingbird
 import JobQueue
@@ -34,11 +35,13 @@ public enum Dispatcher: PasswordlessService {
         let directory = Directory(postgres: dependencies.postgres, logger: logger)
         let failover = Failover(
             directory: directory, breakers: BreakerBoard(settings: settings.breaker, logger: logger), metrics: metrics)
+        let secrets = SecretBox(
+            masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
+        let emitter = HookEmitter(directory: directory, redis: dependencies.redis, layout: layout, logger: logger)
         let deliverer = JobDeliverer(
             queue: queue, directory: directory,
             jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal, previousMasterKeys: configuration.previousMasterKeys),
-            secrets: SecretBox(
-                masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys),
+            secrets: secrets,
             providers: [
                 .twilio: TwilioProvider(transport: transport), .smtp: SMTPProvider(transport: transport),
                 .webhook: WebhookProvider(transport: transport), .outbox: OutboxProvider(),
@@ -46,11 +49,13 @@ public enum Dispatcher: PasswordlessService {
                 .postmark: PostmarkProvider(transport: transport), .ses: SESProvider(transport: transport),
             ],
             sendRate: SendRate(limiter: RateLimiter(redis: dependencies.redis)), failover: failover, settings: settings, metrics: metrics,
-            logger: logger)
+            logger: logger, hooks: HookDeliverer(directory: directory, secrets: secrets, transport: transport),
+            recorder: DeliveryRecorder(directory: directory, emitter: emitter, logger: logger))
         let worker = DeliveryWorker(
             queue: queue, legacy: LegacyQueue(redis: dependencies.redis, layout: layout), redis: dependencies.redis, deliverer: deliverer,
             settings: settings, metrics: metrics, logger: logger)
         // The transport starts before the worker, so it closes after the worker has stopped.
-        return (router, [transport, worker])
+        let sweeper = ExpirySweeper(redis: dependencies.redis, layout: layout, emitter: emitter, logger: logger)
+        return (router, [transport, worker, sweeper])
     }
 }

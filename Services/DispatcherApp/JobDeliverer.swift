@@ -28,6 +28,10 @@ struct JobDeliverer: Sendable {
     let settings: DispatcherSettings
     let metrics: DispatcherMetrics
     let logger: Logger
+    /// Posts the jobs that carry a hook event.
+    let hooks: HookDeliverer
+    /// Records each finished attempt (recent deliveries, `delivery.*` events).
+    let recorder: DeliveryRecorder
     /// Opened credentials by connection, with the sealed bytes they came from.
     let openedCredentials = NIOLockedValueBox<[UUID: (sealed: [UInt8], secrets: ProviderSecrets)]>([:])
 
@@ -42,7 +46,7 @@ struct JobDeliverer: Sendable {
             await perform(action, taken: taken, worker: worker, attempt: nil)
             return
         }
-        let attempt = await self.attempt(job)
+        let attempt = if let event = job.event { await hooks.attempt(job, event) } else { await self.attempt(job) }
         await perform(
             lifecycle.finished(attempt.outcome, now: Date().millisecondsSince1970), taken: taken, worker: worker, attempt: attempt)
     }
@@ -166,6 +170,7 @@ struct JobDeliverer: Sendable {
             metrics.deadLettered(reason: burial.rawValue)
             await settle("dead-letter", worker: worker) { try await queue.deadLetter(taken, entry: encoded, worker: worker) }
         }
+        await recorder.record(action, attempt: attempt)
     }
 
     /// A connection's credentials, opened once per sealed value (the directory keeps handing out

@@ -1,3 +1,4 @@
+import Events
 import HTTPService
 import Hummingbird
 import JobQueue
@@ -25,13 +26,18 @@ public enum Gateway: PasswordlessService {
         let starter = LoginStarter(
             postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, queue: queue, logger: logger)
         let hasher = CredentialHasher(masterKey: configuration.masterKey)
+        let events = VerificationEvents(
+            emitter: HookEmitter(directory: directory, redis: dependencies.redis, layout: queue, logger: logger),
+            masterKey: configuration.masterKey)
 
         StartController(
             directory: directory, starter: starter, authenticator: ClientAuthenticator(directory: directory, hasher: hasher),
-            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), publicBaseURL: configuration.publicBaseURL
+            clientAddress: ClientAddress(trustedProxies: configuration.trustedProxies), publicBaseURL: configuration.publicBaseURL,
+            events: events
         ).addRoutes(to: router)
         ManagementController(
-            directory: directory, starter: starter, users: starter.users, postgres: dependencies.postgres, hasher: hasher, logger: logger
+            directory: directory, starter: starter, users: starter.users, postgres: dependencies.postgres, hasher: hasher, events: events,
+            logger: logger
         ).addRoutes(to: router)
         let tokenWorkers = TokenRoutes.add(to: router, setup: setup, directory: directory)
         OpenAPIDocument.addRoutes(to: router)

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import HTTPService
 import HTTPTypes
@@ -18,12 +19,15 @@ struct ManagementController {
     let users: UserDirectory
     let tokens: ManagementTokenRepository
     let hasher: CredentialHasher
+    /// `verification.pending` for the codes `POST /api/users` sends.
+    let events: VerificationEvents
     private let tokenCache = TTLCache<String, ManagementToken>(ttl: .seconds(10))
 
     init(
         directory: Directory, starter: LoginStarter, users: UserDirectory, postgres: PostgresClient, hasher: CredentialHasher,
-        logger: Logger
+        events: VerificationEvents, logger: Logger
     ) {
+        self.events = events
         self.directory = directory
         self.starter = starter
         self.users = users
@@ -100,6 +104,7 @@ struct ManagementController {
             context.logger.info(
                 "code requested",
                 metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
+            events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
             (user, status) = (started.user, .ok)
         } else {
             let (found, created) = try await users.findOrCreate(

@@ -1,3 +1,4 @@
+import Events
 import HTTPService
 import HTTPTypes
 import Hummingbird
@@ -15,6 +16,8 @@ struct StartController {
     let clientAddress: ClientAddress
     /// `PUBLIC_BASE_URL`: where sign-in links point; nil means `https://<tenant domain>`.
     let publicBaseURL: String?
+    /// `verification.pending` for the tenant's hooks.
+    let events: VerificationEvents
 
     /// `passwordless_codes_requested_total{strategy,outcome}`, with the outcomes of
     /// ``CodeRequestOutcome``. Served on the metrics port only: `not_sent` tells who exists.
@@ -80,6 +83,7 @@ struct StartController {
             throw error
         }
         Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? .notSent : .queued)
+        events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
         context.logger.info(
             "code requested",
             metadata: [

@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import HTTPService
 import HTTPTypes
@@ -22,6 +23,8 @@ struct TokenController {
     let authorizationCodes: AuthorizationCodeStore
     /// Where a verified code's user is checked for a block (the identity cache, else PostgreSQL).
     let users: UserDirectory
+    /// `verification.approved` and `verification.failed` for the tenant's hooks.
+    let events: VerificationEvents
 
     static let otpGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
 
@@ -222,6 +225,7 @@ struct TokenController {
             consume: consume)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
+        await events.checked(outcome, spent: consume, connection: connection, recipient: recipient.normalized)
         return (outcome, identity)
     }
 

@@ -1,5 +1,7 @@
+import Events
 import HTTPService
 import Hummingbird
+import JobQueue
 import LoginCodes
 import PasswordlessCore
 import PasswordlessStorage
@@ -41,7 +43,12 @@ public enum TokenRoutes {
             directory: directory, codes: CodeStore(redis: dependencies.redis, masterKey: configuration.masterKey), issuer: issuer,
             authenticator: authenticator, recorder: recorder, authorizationCodes: AuthorizationCodeStore(redis: dependencies.redis),
             users: UserDirectory(
-                postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger))
+                postgres: dependencies.postgres, redis: dependencies.redis, masterKey: configuration.masterKey, logger: logger),
+            events: VerificationEvents(
+                emitter: HookEmitter(
+                    directory: directory, redis: dependencies.redis, layout: QueueLayout(partitions: configuration.queuePartitions),
+                    logger: logger),
+                masterKey: configuration.masterKey))
         tokens.addRoutes(to: router)
         LinkController(tokens: tokens).addRoutes(to: router)
         DiscoveryController(directory: directory, signer: signer, accessTokens: accessTokens).addRoutes(to: router)

@@ -10,7 +10,7 @@ struct Admin: AsyncParsableCommand {
         abstract: "Operate a Passwordless deployment.",
         subcommands: [
             Migrate.self, TenantCommand.self, ClientCommand.self, APICommand.self, ConnectionCommand.self, TokenCommand.self,
-            KeysCommand.self, QueueCommand.self, DeadCommand.self, UserCommand.self,
+            KeysCommand.self, QueueCommand.self, DeadCommand.self, UserCommand.self, HookCommand.self, DeliveriesCommand.self,
         ]
     )
 }

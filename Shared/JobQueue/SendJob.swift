@@ -1,7 +1,9 @@
 import Foundation
 import PasswordlessCore
 
-/// One message to deliver, as it travels through the Redis queue.
+/// One message to deliver, as it travels through the Redis queue — or, when ``event`` is set,
+/// one signed hook event to post (see ``HookEventJob``): both kinds share the queue, its retries
+/// and its dead letters.
 ///
 /// The code inside is sealed with AES-GCM under the job-seal key and bound to the job id, so a
 /// dump of Redis reveals no live code; everything else is plain so operators can inspect jobs.
@@ -31,6 +33,9 @@ public struct SendJob: Codable, Sendable, Equatable {
     /// connection's send rate made it wait: taken again, it is sent without taking another.
     /// Only a send-rate deferral sets it; any attempt's end clears it.
     public var sendSlot: Int64?
+    /// The hook event this job posts instead of a message; nil for a message (and for every job
+    /// queued before events existed).
+    public var event: HookEventJob?
 
     public init(
         id: String = UUID().uuidString.lowercased(), tenantID: UUID, connectionID: UUID, clientID: String, applicationName: String,

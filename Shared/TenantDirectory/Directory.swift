@@ -11,22 +11,31 @@ public struct Directory: Sendable {
     let clients: ClientRepository
     let connections: ConnectionRepository
     let apis: ResourceServerRepository
+    let hookRepository: HookRepository
     private let tenantList: TTLCache<Int, [Tenant]>
     private let clientCache: TTLCache<String, Client>
     private let connectionCache: TTLCache<String, Connection>
     private let apiCache: TTLCache<String, ResourceServer>
     private let originCache: TTLCache<Int, Set<String>>
+    private let hookCache: TTLCache<UUID, [Hook]>
 
     public init(postgres: PostgresClient, logger: Logger, ttl: Duration = .seconds(10)) {
         tenants = TenantRepository(client: postgres, logger: logger)
         clients = ClientRepository(client: postgres, logger: logger)
         connections = ConnectionRepository(client: postgres, logger: logger)
         apis = ResourceServerRepository(client: postgres, logger: logger)
+        hookRepository = HookRepository(client: postgres, logger: logger)
         tenantList = TTLCache(ttl: ttl)
         clientCache = TTLCache(ttl: ttl)
         connectionCache = TTLCache(ttl: ttl)
         apiCache = TTLCache(ttl: ttl)
         originCache = TTLCache(ttl: ttl)
+        hookCache = TTLCache(ttl: ttl)
+    }
+
+    /// The tenant's event hooks (empty for most tenants: then no event costs anything more).
+    public func hooks(tenantID: UUID) async throws -> [Hook] {
+        try await hookCache.value(for: tenantID) { try await hookRepository.list(tenantID: tenantID) } ?? []
     }
 
     public func allTenants() async throws -> [Tenant] {
