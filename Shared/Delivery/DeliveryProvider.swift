@@ -1,6 +1,7 @@
 import PasswordlessCore
 
-/// Something that sends a rendered message: Twilio, SMTP, a webhook, the outbox file.
+/// Something that sends a rendered message: Twilio, SMTP, a webhook, the outbox file, or an HTTP
+/// email API (SendGrid, Mailgun, Postmark, Amazon SES).
 ///
 /// A provider gets the job id so it can pass it on for de-duplication (an idempotency header),
 /// and returns the provider's own id for the message when it has one.

@@ -22,12 +22,9 @@ public struct SESProvider: DeliveryProvider {
         "InternalFailure",
     ]
     let transport: CurlTransport
-    /// The signing time; a parameter so tests can sign at a fixed time.
-    let clock: @Sendable () -> Date
 
-    public init(transport: CurlTransport, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(transport: CurlTransport) {
         self.transport = transport
-        self.clock = clock
     }
 
     /// SES's endpoint in `region`.
@@ -48,7 +45,7 @@ public struct SESProvider: DeliveryProvider {
             ("Content-Type", "application/json"), ("Host", url.port.map { "\(host):\($0)" } ?? host),
         ]
         let signer = AWSSignatureV4(accessKeyID: keyID, secretAccessKey: secret, region: region, service: "ses")
-        headers += signer.sign(method: "POST", path: url.percentEncodedPath, headers: headers, payload: body, date: clock())
+        headers += signer.sign(method: "POST", path: url.percentEncodedPath, headers: headers, payload: body, date: Date())
         let response = try await ProviderHTTP.perform(
             OutgoingHTTPRequest(url: base + Self.path, headers: headers, body: body), on: transport)
         let reply = ProviderHTTP.object(response)

@@ -124,6 +124,10 @@ struct EmailProviderFlowTests {
                 ),
                 (create + server.connectionFlags(.postmark) + ["--api-base-url", "ftp://x"], "--api-base-url must be"),
                 (
+                    create + server.connectionFlags(.sendgrid) + ["--twilio-base-url", "http://127.0.0.1:9"],
+                    "give --api-base-url or its alias --twilio-base-url, not both"
+                ),
+                (
                     create + ["--strategy", "email", "--provider", "pigeon"],
                     "--provider must be one of twilio, smtp, webhook, outbox, sendgrid"
                 ),
