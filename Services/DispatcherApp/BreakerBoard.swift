@@ -53,17 +53,20 @@ final class BreakerBoard: Sendable {
     /// Runs `change` on the connection's breaker; a change of phase is logged and updates the gauge.
     private func update<T>(_ connection: Connection, _ change: (inout CircuitBreaker) -> T) -> T {
         let key = Key(connection: connection.id, provider: connection.provider)
-        let (value, before, after, worst) = breakers.withLockedValue { breakers in
+        let (value, before, after) = breakers.withLockedValue { breakers in
             var breaker = breakers[key] ?? CircuitBreaker(policy: policy)
             let before = breaker.phase
             let value = change(&breaker)
             breakers[key] = breaker
-            // The provider's gauge changes only when one of its breakers changes phase.
-            let worst = before == breaker.phase ? before : breakers.filter { $0.key.provider == key.provider }.map(\.value.phase).max()
-            return (value, before, breaker.phase, worst ?? .closed)
+            // The provider's gauge changes only when one of its breakers changes phase, under the
+            // lock so that two transitions cannot record their values out of order.
+            if before != breaker.phase {
+                let worst = breakers.filter { $0.key.provider == key.provider }.map(\.value.phase).max() ?? .closed
+                Self.gauge(key.provider).record(worst.rawValue)
+            }
+            return (value, before, breaker.phase)
         }
         if before != after {
-            Self.gauge(key.provider).record(worst.rawValue)
             let metadata: Logger.Metadata = [
                 "connection": "\(connection.id.uuidString.lowercased())", "provider": "\(key.provider.rawValue)", "from": "\(before.name)",
                 "to": "\(after.name)",
