@@ -218,6 +218,43 @@ struct HookEventTests {
         }
     }
 
+    /// An event whose hook keeps failing is retried through the queue; once the hook is deleted
+    /// (and the services' 10-second cache has let go of it), the next attempt dead-letters it,
+    /// where operators see it beside the messages.
+    @Test func anEventForADeletedHookIsDeadLettered() async throws {
+        var options = PasswordlessStack.Options()
+        options.dispatcherEnvironment = ["DISPATCHER_RETRY_CAP": "2", "DISPATCHER_MAX_ATTEMPTS": "100"]
+        try await PasswordlessStack.with(options) { stack in
+            let failing = try await HookReceiver(status: 503)
+            let tenant = try await stack.makeTenant()
+            let hook = try await stack.create([
+                "hook", "create", "--tenant", "acme", "--url", failing.url, "--events", "verification.pending",
+            ])
+            let id = try #require(hook["id"] as? String)
+            stack.rememberSecret(try #require(hook["secret"] as? String))
+            let reply = try await stack.post(
+                "/passwordless/start", json: ["client_id": tenant.clientID, "connection": "sms", "phone_number": "+14155550126"])
+            #expect(reply.status == 200)
+            #expect(await TestEnvironment.eventually(within: .seconds(15)) { failing.requests().count >= 2 }, "the event was not retried")
+            let deleted = try await stack.admin(["hook", "delete", "--tenant", "acme", id], json: false)
+            #expect(deleted.status == 0)
+
+            var letter: [String: Any]?
+            _ = await TestEnvironment.eventually(within: .seconds(40), every: .milliseconds(500)) {
+                let dead = try? await stack.admin(["dead", "list"], json: true)
+                letter = (dead?.json.isEmpty ?? true) ? nil : dead?.json
+                return letter != nil
+            }
+            let entry = try #require(letter, "no dead letter; dispatcher log:\n\(stack.dispatcher.output.suffix(2000))")
+            #expect(entry["connection_id"] as? String == id)
+            #expect((entry["last_error"] as? String)?.contains("the hook no longer exists") == true, "\(entry)")
+            #expect(failing.requests().allSatisfy { $0.type == "verification.pending" })
+            let count = failing.requests().count
+            try await Task.sleep(for: .seconds(3))
+            #expect(failing.requests().count == count, "posted after the hook was deleted and the event buried")
+        }
+    }
+
     @Test func hookCommandsCreateListDeleteAndRefuseBadInput() async throws {
         try await PasswordlessStack.with { stack in
             _ = try await stack.makeTenant()
