@@ -11,6 +11,8 @@ struct ConnectionTemplateCommand: AsyncParsableCommand {
         commandName: "template", abstract: "Manage a connection's messages per language.",
         subcommands: [SetTemplate.self, List.self, Delete.self])
 
+    typealias Fields = KeyValuePairs<String, (any Sendable)?>
+
     /// `--language`, checked and normalised (`PT-br` → `pt-BR`).
     static func language(_ text: String) throws -> String {
         guard let tag = LanguageTag(text) else {
@@ -20,11 +22,7 @@ struct ConnectionTemplateCommand: AsyncParsableCommand {
     }
 
     /// What `set` prints and `list` lists; `segments`: the SMS's, rendered with `applicationName`.
-    static func fields(
-        _ template: ConnectionTemplate, connection: Connection, applicationName: String
-    ) -> KeyValuePairs<
-        String, (any Sendable)?
-    > {
+    static func fields(_ template: ConnectionTemplate, connection: Connection, applicationName: String) -> Fields {
         let segments = SMSSegmentWarning.segments(of: connection, language: template.language, applicationName: applicationName)
         return [
             "connection": connection.name, "language": template.language, "subject": template.subject, "body": template.body,
