@@ -17,7 +17,8 @@ public struct Migration: Sendable {
 
     /// Every migration this build knows, in order.
     public static let all: [Migration] = [
-        .initialSchema, .connectionLimits, .clientsAndAPIs, .htmlTemplate, .blockedUsers, .emailProviders, .fallbackConnection, .connectionTemplates, .hooks,
+        .initialSchema, .connectionLimits, .clientsAndAPIs, .htmlTemplate, .blockedUsers, .emailProviders, .fallbackConnection,
+        .connectionTemplates, .hooks,
     ]
 
     /// The newest schema version this build needs.
