@@ -253,10 +253,20 @@ public final class RedisClient: Service, Sendable, CustomStringConvertible {
                             replies[routed.index] = reply
                             continue
                         }
+                        // A node without the script (a replica promoted by a failover: scripts
+                        // are not replicated) gets its source. `EVAL` never answers `NOSCRIPT`,
+                        // so this adds one round at most and does not count against the
+                        // redirects, which a failover may have used up.
                         routed.command = fallback
+                        if deadline > .now() { next.append(routed) } else { replies[routed.index] = reply }
+                        continue
                     }
-                    // Out of retries, the redirect or error reply is the answer.
-                    if retriesLeft(routed) { next.append(routed) } else { replies[routed.index] = reply }
+                    // Out of retries while the cluster still points elsewhere (a failover that
+                    // outlasts them): the cluster is unavailable, not the command wrong.
+                    guard retriesLeft(routed) else {
+                        throw .unavailable("the cluster still redirects the command after \(routed.attempts) attempts")
+                    }
+                    next.append(routed)
                 }
             }
             pending = next
