@@ -26,10 +26,22 @@ struct TemporaryDatabase {
         }
     }
 
+    /// Drops the database. `WITH (FORCE)` ends the test's own sessions, but PostgreSQL refuses to
+    /// end an autovacuum worker's for a role that is not a superuser (SQLSTATE 42501); the worker
+    /// is gone in a moment, so that refusal is tried again a few times.
     private static func drop(_ name: String, admin: DatabaseSettings) async throws {
-        try await described("DROP DATABASE \(name)") {
-            try await withClient(admin) { client in
-                try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+        var attempt = 1
+        while true {
+            do {
+                try await described("DROP DATABASE \(name)") {
+                    try await withClient(admin) { client in
+                        try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+                    }
+                }
+                return
+            } catch let error as Failed where error.sqlState == "42501" && attempt < 10 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200))
             }
         }
     }
@@ -37,6 +49,8 @@ struct TemporaryDatabase {
     /// What PostgreSQL said, in full: `PSQLError`'s own description is deliberately vague.
     struct Failed: Error, CustomStringConvertible {
         var description: String
+        /// PostgreSQL's SQLSTATE, when the server answered.
+        var sqlState: String?
     }
 
     @discardableResult
@@ -44,7 +58,7 @@ struct TemporaryDatabase {
         do {
             return try await body()
         } catch let error as PSQLError {
-            throw Failed(description: "\(statement): \(String(reflecting: error))")
+            throw Failed(description: "\(statement): \(String(reflecting: error))", sqlState: error.serverInfo?[.sqlState])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import RedisClient
 
 /// What the test command (`deploy/local/test.sh`) provides: the servers it started and where
@@ -74,21 +75,38 @@ enum TestEnvironment {
         "\(prefix)_\(UInt32.random(in: 0...UInt32.max))_\(UInt16.random(in: 0...UInt16.max))"
     }
 
-    /// A TCP port nobody listens on right now.
+    /// Where ``freePort()`` hands ports out: below Linux's ephemeral range (32768–60999), so no
+    /// outgoing connection (a Redis client, libcurl) can take a port between its hand-out and the
+    /// bind of the server it was meant for.
+    static let portRange = 20000..<32768
+    /// The next port's offset in ``portRange``: each port is handed out once per test run, from a
+    /// random start so that two runs on one machine rarely meet.
+    private static let nextPortOffset = NIOLockedValueBox(Int.random(in: 0..<portRange.count))
+
+    /// A TCP port nobody listens on right now, not handed out before in this run.
     static func freePort() throws -> Int {
+        for _ in 0..<portRange.count {
+            let port = nextPortOffset.withLockedValue { offset in
+                defer { offset = (offset + 1) % portRange.count }
+                return portRange.lowerBound + offset
+            }
+            if canBind(port) { return port }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    /// Whether a listener could bind `127.0.0.1:port` now.
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
