@@ -9,8 +9,10 @@ import TenantDirectory
 /// Posts a hook event job to its hook: the body as emitted, signed at this attempt
 /// (`Passwordless-Signature: t=<now>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`).
 ///
-/// 2xx is delivered; 408, 429, 5xx and network trouble are worth a retry (`Retry-After`
-/// honoured); any other status is permanent, and so is a hook deleted since the event.
+/// The answer is classified like every HTTP provider's
+/// (``DeliveryError/fromHTTP(status:retryAfter:detail:)``): 2xx is delivered; 408, 425, 429, 5xx
+/// and network trouble are worth a retry (`Retry-After` honoured); any other status is permanent,
+/// and so is a hook deleted since the event.
 struct HookDeliverer: Sendable {
     let directory: Directory
     let secrets: SecretBox
@@ -55,16 +57,11 @@ struct HookDeliverer: Sendable {
             ("Passwordless-Event-Type", event.type.rawValue),
             ("Passwordless-Signature", HookSecret.signatureHeader(secret: secret, timestamp: timestamp, body: body)),
         ]
-        let response: IncomingHTTPResponse
-        do {
-            response = try await transport.perform(OutgoingHTTPRequest(url: hook.url, headers: headers, body: body))
-        } catch {
-            throw error.isTransient ? .transient(reason: error.description, retryAfter: nil) : .permanent(reason: error.description)
-        }
-        switch response.status {
-        case 200..<300: return
-        case 408, 429, 500...599: throw .transient(reason: "hook answered HTTP \(response.status)", retryAfter: response.retryAfterSeconds)
-        default: throw .permanent(reason: "hook answered HTTP \(response.status)")
+        let response = try await ProviderHTTP.perform(OutgoingHTTPRequest(url: hook.url, headers: headers, body: body), on: transport)
+        if let failure = DeliveryError.fromHTTP(
+            status: response.status, retryAfter: response.retryAfterSeconds, detail: "the hook's answer")
+        {
+            throw failure
         }
     }
 }

@@ -12,7 +12,7 @@ public protocol DeliveryProvider: Sendable {
 extension DeliveryError {
     /// Classifies an HTTP provider's answer: 2xx is success (nil), 429 and 5xx are transient,
     /// other 4xx permanent.
-    static func fromHTTP(status: Int, retryAfter: Int?, detail: String) -> DeliveryError? {
+    public static func fromHTTP(status: Int, retryAfter: Int?, detail: String) -> DeliveryError? {
         switch status {
         case 200..<300: nil
         case 408, 425, 429, 500...599: .transient(reason: "HTTP \(status): \(detail)", retryAfter: retryAfter)

@@ -2,8 +2,9 @@ import DeliveryTransport
 import Foundation
 
 /// What the HTTP providers share: the base URL they post to, one request through the transport
-/// with its failures classified, and JSON bodies. Each provider keeps to its own API's shape.
-enum ProviderHTTP {
+/// with its failures classified, and JSON bodies. Each provider keeps to its own API's shape;
+/// the dispatcher's hook deliveries post through the same ``perform(_:on:)``.
+public enum ProviderHTTP {
     /// The connection's `--api-base-url`, else the provider's own, without trailing slashes.
     static func base(_ configured: String?, default standard: String) -> String {
         var base = Substring(configured ?? standard)
@@ -13,7 +14,9 @@ enum ProviderHTTP {
 
     /// Sends `request`; a transport failure (no connection, a timeout) is transient or permanent
     /// as ``TransportError/isTransient`` says. The answer comes back whatever its status.
-    static func perform(_ request: OutgoingHTTPRequest, on transport: CurlTransport) async throws(DeliveryError) -> IncomingHTTPResponse {
+    public static func perform(
+        _ request: OutgoingHTTPRequest, on transport: CurlTransport
+    ) async throws(DeliveryError) -> IncomingHTTPResponse {
         do {
             return try await transport.perform(request)
         } catch {

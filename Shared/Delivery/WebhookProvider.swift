@@ -24,12 +24,7 @@ public struct WebhookProvider: DeliveryProvider {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let body = (try? encoder.encode(payload)) ?? Data()
-        let response: IncomingHTTPResponse
-        do {
-            response = try await transport.perform(OutgoingHTTPRequest(url: url, headers: headers, body: Array(body)))
-        } catch {
-            throw error.isTransient ? .transient(reason: error.description, retryAfter: nil) : .permanent(reason: error.description)
-        }
+        let response = try await ProviderHTTP.perform(OutgoingHTTPRequest(url: url, headers: headers, body: Array(body)), on: transport)
         if let failure = DeliveryError.fromHTTP(status: response.status, retryAfter: response.retryAfterSeconds, detail: "webhook") {
             throw failure
         }
