@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import PasswordlessCore
 import Testing
@@ -45,6 +46,25 @@ struct MessageLanguageTests {
         #expect(Self.resolve(nil, accept: "*", connection: connection) == "it")
         #expect(Self.resolve("", accept: "", phone: "", connection: connection) == "it")
         #expect(Self.resolve(connection: Self.connection(default: "tlh")) == "en", "a default language nothing supports")
+    }
+
+    @Test func theConnectionsOwnTextsAreInItsDefaultLanguageEvenWhenNothingShipsIt() throws {
+        var swedish = Self.connection(default: "sv")
+        swedish.template = "Din kod: @@password@@"
+        #expect(Self.resolve(connection: swedish) == "sv")
+        #expect(Self.resolve(accept: "sv-SE", connection: swedish) == "sv")
+        #expect(Self.resolve(accept: "fr", connection: swedish) == "fr", "a shipped language a reader asks for still wins")
+        var canadian = Self.connection(default: "fr-CA")
+        canadian.template = "Votre code : @@password@@"
+        #expect(Self.resolve(connection: canadian) == "fr-CA")
+        #expect(Self.resolve(accept: "fr", connection: canadian) == "fr")
+        #expect(Self.resolve(connection: Self.connection(default: "sv")) == "en", "without texts of its own, sv is not a language it has")
+        for (connection, text) in [(swedish, "Din kod: 482913"), (canadian, "Votre code : 482913")] {
+            let message = try RenderedMessage.render(
+                jobID: "job", code: "482913", recipient: "+46701234567", applicationName: "Acme", connection: connection,
+                language: Self.resolve(connection: connection))
+            #expect(message.body == text)
+        }
     }
 
     @Test func acceptLanguageFollowsQualityValues() {

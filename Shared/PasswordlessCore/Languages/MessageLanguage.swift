@@ -10,8 +10,8 @@ import Foundation
 /// 4. the connection's `--default-language`;
 /// 5. English.
 ///
-/// "Supported" means a shipped translation (``DefaultMessages/shipped``) or a template the
-/// connection has for that language. A tag matches its exact form first, then its shorter
+/// "Supported" means a shipped translation (``DefaultMessages/shipped``), a template the
+/// connection has for that language, or the language of the connection's own texts. A tag matches its exact form first, then its shorter
 /// prefixes (`fr-CA` → `fr`). Header values are untrusted: anything malformed is ignored.
 public struct MessageLanguage: Sendable {
     /// The language when no rule names one.
@@ -20,9 +20,13 @@ public struct MessageLanguage: Sendable {
     /// The normalised tags messages can be written in.
     public let supported: Set<String>
 
-    /// The languages of the shipped translations and of `connection`'s own templates.
+    /// The languages of the shipped translations and of `connection`'s templates, with its
+    /// `--default-language` when its own texts are written in it (a language nothing ships, or a
+    /// regional form such as `fr-CA`, is then still one its messages can be in).
     public init(connection: Connection) {
-        supported = Set(DefaultMessages.shipped.keys).union(connection.templates.keys)
+        var supported = Set(DefaultMessages.shipped.keys).union(connection.templates.keys)
+        if connection.hasOwnMessage, let own = connection.defaultLanguage { supported.insert(own) }
+        self.supported = supported
     }
 
     /// The supported tag `tag` stands for, trying its prefixes; nil when none is supported.
