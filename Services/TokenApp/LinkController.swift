@@ -180,7 +180,9 @@ struct LinkController {
                 throw LinkRefusal.unavailable
             }
             switch standing {
-            case .active: return userID
+            case .active:
+                tokens.report(outcome, spent: true, connection: link.connection, recipient: link.recipient)
+                return userID
             case .blocked: throw LinkRefusal.blocked(application: application)
             case .missing: throw LinkRefusal.spent(application: application, home: link.home)
             }

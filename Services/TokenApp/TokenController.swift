@@ -198,7 +198,9 @@ struct TokenController {
             switch try await users.standing(
                 userID: userID, connectionID: connection.id, identifier: recipient.normalized, cached: identity)
             {
-            case .active: return userID
+            case .active:
+                report(outcome, spent: consume, connection: connection, recipient: recipient)
+                return userID
             case .blocked: throw APIError.userBlocked
             case .missing: throw refusal(Self.wrongCode(connection))
             }
@@ -225,8 +227,17 @@ struct TokenController {
             consume: consume)
         context.logger.info("code checked", metadata: ["connection": "\(connection.name)", "outcome": "\(outcome.label)"])
         Self.verifications[outcome.label]?.increment()
-        await events.checked(outcome, spent: consume, connection: connection, recipient: recipient.normalized)
+        // A right code is approved only once its user is known to be active (the callers report it).
+        if case .verified = outcome {} else { report(outcome, spent: consume, connection: connection, recipient: recipient) }
         return (outcome, identity)
+    }
+
+    /// Tells the tenant's hooks how a code check ended (`verification.approved` for a spent right
+    /// code of an active user, `verification.failed` for a wrong one), in a task of its own: a
+    /// slow hook lookup or Redis never holds up the answer.
+    func report(_ outcome: CodeStore.Outcome, spent: Bool, connection: Connection, recipient: Recipient) {
+        let (events, address) = (events, recipient.normalized)
+        Task { await events.checked(outcome, spent: spent, connection: connection, recipient: address) }
     }
 
     /// `passwordless_verifications_total{outcome}`, made once per outcome.
