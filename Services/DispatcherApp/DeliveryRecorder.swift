@@ -6,14 +6,16 @@ import PasswordlessCore
 import TenantDirectory
 
 /// What the dispatcher tells others about a finished attempt: an entry in the tenant's recent
-/// deliveries (``DeliveryLog``) and the `delivery.sent` / `delivery.failed` / `delivery.dead`
-/// event for the tenant's hooks, queued in the same round trip. A job that posts a hook event
-/// only counts in the event metrics: events do not beget events.
+/// deliveries (``DeliveryLog``, through the ``DeliveryLogBuffer``, written a moment later with
+/// others) and the `delivery.sent` / `delivery.failed` / `delivery.dead` event for the tenant's
+/// hooks (queued at once, durable: a tenant without such a hook pays a cache lookup). A job that
+/// posts a hook event only counts in the event metrics: events do not beget events.
 ///
 /// Recording never fails a delivery: the job is already settled, and a failure is logged.
 struct DeliveryRecorder: Sendable {
     let directory: Directory
     let emitter: HookEmitter
+    let log: DeliveryLogBuffer
     let logger: Logger
 
     /// How one job's attempt ended, as recorded.
@@ -67,10 +69,11 @@ struct DeliveryRecorder: Sendable {
             var data = EventData(
                 connection: connection?.name, channel: connection?.strategy.rawValue, recipient: masked, jobID: job.id,
                 provider: finished.provider, providerMessageID: finished.providerMessageID, attempts: finished.attempts,
-                reason: finished.reason.map { $0.replacingOccurrences(of: job.recipient, with: masked) })
+                reason: finished.reason.map { RecipientMask.redact($0, recipient: job.recipient) })
             if finished.type != .deliverySent { data.providerMessageID = nil }
             let commands = try await emitter.commands(finished.type, tenantID: job.tenantID, data: data)
-            try await emitter.send(DeliveryLog.record(entry, tenant: job.tenantID) + commands)
+            log.add(entry, tenant: job.tenantID)
+            if !commands.isEmpty { try await emitter.send(commands) }
         } catch {
             logger.warning("cannot record a delivery", metadata: ["job": "\(job.id)", "error": "\(error)"])
         }

@@ -38,6 +38,7 @@ public enum Dispatcher: PasswordlessService {
         let secrets = SecretBox(
             masterKey: configuration.masterKey, purpose: .secretsAtRest, previousMasterKeys: configuration.previousMasterKeys)
         let emitter = HookEmitter(directory: directory, redis: dependencies.redis, layout: layout, logger: logger)
+        let deliveryLog = DeliveryLogBuffer(redis: dependencies.redis, logger: logger)
         let deliverer = JobDeliverer(
             queue: queue, directory: directory,
             jobSeal: SecretBox(masterKey: configuration.masterKey, purpose: .jobSeal, previousMasterKeys: configuration.previousMasterKeys),
@@ -50,12 +51,13 @@ public enum Dispatcher: PasswordlessService {
             ],
             sendRate: SendRate(limiter: RateLimiter(redis: dependencies.redis)), failover: failover, settings: settings, metrics: metrics,
             logger: logger, hooks: HookDeliverer(directory: directory, secrets: secrets, transport: transport),
-            recorder: DeliveryRecorder(directory: directory, emitter: emitter, logger: logger))
+            recorder: DeliveryRecorder(directory: directory, emitter: emitter, log: deliveryLog, logger: logger))
         let worker = DeliveryWorker(
             queue: queue, legacy: LegacyQueue(redis: dependencies.redis, layout: layout), redis: dependencies.redis, deliverer: deliverer,
             settings: settings, metrics: metrics, logger: logger)
-        // The transport starts before the worker, so it closes after the worker has stopped.
+        // The transport and the deliveries record start before the worker, so they close after
+        // the worker has stopped (the record writing what the last deliveries left).
         let sweeper = ExpirySweeper(redis: dependencies.redis, layout: layout, emitter: emitter, logger: logger)
-        return (router, [transport, worker, sweeper])
+        return (router, [transport, deliveryLog, worker, sweeper])
     }
 }

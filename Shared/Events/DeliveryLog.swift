@@ -45,10 +45,14 @@ public enum DeliveryLog {
 
     public static func key(tenant: UUID) -> String { "pl:{deliveries:\(tenant.uuidString.lowercased())}" }
 
-    /// The commands that record `entry` (push, then trim to ``cap``).
-    public static func record(_ entry: Entry, tenant: UUID) -> [RedisCommand] {
-        let json = (try? JSONEncoder().encode(entry)).map { Array($0) } ?? []
-        return [RedisCommand("LPUSH", key(tenant: tenant), json), RedisCommand("LTRIM", key(tenant: tenant), 0, cap - 1)]
+    /// The commands that record `entries` (oldest first): one push, so the newest ends first,
+    /// then the trim to ``cap``.
+    public static func record(_ entries: [Entry], tenant: UUID) -> [RedisCommand] {
+        let values: [any RedisArgument] = entries.map { (try? JSONEncoder().encode($0)).map { Array($0) } ?? [] }
+        return [
+            RedisCommand("LPUSH", arguments: [key(tenant: tenant) as any RedisArgument] + values),
+            RedisCommand("LTRIM", key(tenant: tenant), 0, cap - 1),
+        ]
     }
 
     /// The newest `limit` entries of the tenant, newest first (entries that do not decode are skipped).

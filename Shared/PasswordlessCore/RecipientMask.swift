@@ -1,3 +1,5 @@
+import Foundation
+
 /// A recipient as events and the deliveries list show it: enough to recognise, not to use.
 ///
 /// `jane@example.com` → `j•••@example.com` (the first character of the local part, the whole
@@ -17,5 +19,16 @@ public enum RecipientMask {
             return String(characters.prefix(3)) + String(repeating: dot, count: hidden) + String(characters.suffix(2))
         }
         return String(characters.prefix(1)) + String(repeating: dot, count: max(3, characters.count - 1))
+    }
+
+    /// `text` (a provider's error, say) with every spelling of `recipient` a provider may echo
+    /// replaced by its mask: the address in any case, and a phone number with or without its `+`.
+    public static func redact(_ text: String, recipient: String) -> String {
+        let masked = mask(recipient)
+        var spellings = [recipient]
+        if recipient.hasPrefix("+") { spellings.append(String(recipient.dropFirst())) }
+        return spellings.reduce(text) { text, spelling in
+            text.replacingOccurrences(of: spelling, with: masked, options: .caseInsensitive)
+        }
     }
 }

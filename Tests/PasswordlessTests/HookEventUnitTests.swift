@@ -28,6 +28,15 @@ struct HookEventUnitTests {
         #expect(RecipientMask.mask("x") == "x•••")
     }
 
+    @Test func providerErrorsLoseEverySpellingOfTheRecipient() {
+        let email = RecipientMask.redact("550 5.1.1 <JANE@Example.com>: no such user", recipient: "jane@example.com")
+        #expect(email == "550 5.1.1 <j•••@example.com>: no such user")
+        let phone = RecipientMask.redact(
+            "Twilio error 21211: 'To' number 33612345689 is not valid (+33612345689)", recipient: "+33612345689")
+        #expect(!phone.contains("612345689"))
+        #expect(phone.contains("+33•••••••89"))
+    }
+
     @Test func eventListsParse() throws {
         #expect(try HookEventType.parseList("*").get() == HookEventType.allCases)
         #expect(
