@@ -104,7 +104,7 @@ struct ManagementController {
             context.logger.info(
                 "code requested",
                 metadata: ["tenant": "\(tenant.name)", "connection": "\(connection.name)", "job": "\(started.jobID ?? "none")"])
-            events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
+            await events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
             (user, status) = (started.user, .ok)
         } else {
             let (found, created) = try await users.findOrCreate(

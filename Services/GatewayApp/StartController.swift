@@ -83,7 +83,7 @@ struct StartController {
             throw error
         }
         Self.codesRequested(connection.strategy, outcome: started.jobID == nil ? .notSent : .queued)
-        events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
+        await events.issued(started, tenant: tenant, connection: connection, recipient: recipient)
         context.logger.info(
             "code requested",
             metadata: [

@@ -19,6 +19,13 @@ public struct VerificationEvents: Sendable {
         self.tagger = RecipientTagger(masterKey: masterKey)
     }
 
+    /// Whether the tenant has a hook that an issued code concerns (`verification.pending` or
+    /// `verification.expired`), from the directory's cache.
+    public func wantsIssued(tenantID: UUID) async throws -> Bool {
+        if try await emitter.wants(.verificationPending, tenantID: tenantID) { return true }
+        return try await emitter.wants(.verificationExpired, tenantID: tenantID)
+    }
+
     /// A code was issued to `recipient` and its message queued as `jobID`: `verification.pending`,
     /// and the code is watched for `verification.expired`.
     public func issued(tenantID: UUID, connection: Connection, recipient: String, userID: String, jobID: String, expiresAt: Date) async {

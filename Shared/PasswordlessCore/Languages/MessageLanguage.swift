@@ -24,10 +24,14 @@ public struct MessageLanguage: Sendable {
     /// `--default-language` when its own texts are written in it (a language nothing ships, or a
     /// regional form such as `fr-CA`, is then still one its messages can be in).
     public init(connection: Connection) {
-        var supported = Set(DefaultMessages.shipped.keys).union(connection.templates.keys)
+        var supported = Self.shipped
+        supported.formUnion(connection.templates.keys)
         if connection.hasOwnMessage, let own = connection.defaultLanguage { supported.insert(own) }
         self.supported = supported
     }
+
+    /// The shipped translations' tags, made once (a start asks for them every time).
+    static let shipped = Set(DefaultMessages.shipped.keys)
 
     /// The supported tag `tag` stands for, trying its prefixes; nil when none is supported.
     public func match(_ tag: LanguageTag) -> String? {
