@@ -194,7 +194,12 @@ struct HookEventTests {
             }
 
             // Recent deliveries: masked, with outcomes, attempts and the provider's id; never the code.
-            let listed = try await Self.adminArray(stack, ["deliveries", "list", "--tenant", "acme"])
+            // (Dispatchers write the record every 250 ms: the last entries may take that long.)
+            var listed: [[String: Any]] = []
+            _ = await TestEnvironment.eventually(within: .seconds(5), every: .milliseconds(100)) {
+                listed = (try? await Self.adminArray(stack, ["deliveries", "list", "--tenant", "acme"])) ?? []
+                return listed.count >= 4
+            }
             let sentEntry = try #require(listed.first { $0["job_id"] as? String == pending["job_id"] as? String })
             #expect(sentEntry["recipient"] as? String == "+14•••••••23" && sentEntry["outcome"] as? String == "delivered")
             #expect(sentEntry["provider"] as? String == "twilio" && sentEntry["attempts"] as? Int == 1)
