@@ -26,7 +26,7 @@ struct TwilioClient: Sendable {
                 ("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json"),
                 ("I-Twilio-Idempotency-Token", jobID),
             ],
-            body: Array(form.map { "\($0.0.formEncoded)=\($0.1.formEncoded)" }.joined(separator: "&").utf8),
+            body: ProviderHTTP.form(form),
             basicAuth: (sid, token))
         let response = try await ProviderHTTP.perform(request, on: transport)
         let reply = try? JSONDecoder().decode(Reply.self, from: Data(response.body))
