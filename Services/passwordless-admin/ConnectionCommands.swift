@@ -4,11 +4,14 @@ import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
 
-/// `passwordless-admin connection create|show|update|template`: how a tenant's codes are sent.
+/// `passwordless-admin connection create|list|show|update|delete|test|template`: how a tenant's
+/// codes are sent.
 struct ConnectionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connection", abstract: "Manage connections (how codes are sent).",
-        subcommands: [Create.self, Show.self, Update.self, ConnectionTemplateCommand.self])
+        subcommands: [
+            Create.self, List.self, Show.self, Update.self, Delete.self, SendTest.self, ConnectionTemplateCommand.self,
+        ])
 
     /// What `create` and `update` print: the contract's fields, and the send rate when there is one.
     static func fields(_ connection: Connection) -> KeyValuePairs<String, (any Sendable)?> {
@@ -16,6 +19,31 @@ struct ConnectionCommand: AsyncParsableCommand {
             "id": connection.id.uuidString.lowercased(), "name": connection.name, "strategy": connection.strategy.rawValue,
             "provider": connection.provider.rawValue, "send_rate": connection.limits.sendRate.map(sendRateText),
             "default_language": connection.defaultLanguage,
+        ]
+    }
+
+    /// What `show` prints, and `list` for each connection: every setting but the credentials.
+    static func details(_ connection: Connection, tenant: String, fallback: String?) -> Output.Fields {
+        let (settings, limits) = (connection.settings, connection.limits)
+        return [
+            ("id", connection.id.uuidString.lowercased()), ("name", connection.name), ("strategy", connection.strategy.rawValue),
+            ("provider", connection.provider.rawValue), ("channel", settings.twilioChannel?.rawValue), ("tenant", tenant),
+            ("from", settings.from), ("fallback_connection", fallback),
+            ("messaging_service_sid", settings.messagingServiceSID), ("twilio_account_sid", settings.twilioAccountSID),
+            ("api_base_url", settings.apiBaseURL ?? settings.twilioBaseURL), ("smtp_url", settings.smtpURL),
+            ("smtp_user", settings.smtpUser), ("webhook_url", settings.webhookURL), ("outbox_file", settings.outboxFile),
+            ("mailgun_domain", settings.mailgunDomain), ("mailgun_region", settings.mailgunRegion),
+            ("aws_access_key_id", settings.awsAccessKeyID), ("aws_region", settings.awsRegion), ("code_length", connection.codeLength),
+            ("code_ttl", connection.codeTTLSeconds), ("disable_signup", connection.disableSignup),
+            ("subject", connection.subject), ("template", connection.template),
+            ("rate_per_recipient", sendRateText(limits.perRecipient)), ("rate_per_ip", sendRateText(limits.perIP)),
+            ("rate_per_tenant", sendRateText(limits.perTenant)), ("allowed_countries", limits.allowedCountries),
+            ("country_hourly_cap", limits.countryHourlyCap), ("lockout_failures", limits.lockoutFailures),
+            ("lockout_window", limits.lockoutWindowSeconds), ("lockout_duration", limits.lockoutSeconds),
+            ("send_rate", connection.limits.sendRate.map(ConnectionCommand.sendRateText)),
+            ("default_language", connection.defaultLanguage),
+            ("template_languages", connection.templates.keys.sorted()),
+            ("has_credentials", connection.sealedCredentials != nil),
         ]
     }
 
@@ -93,23 +121,7 @@ struct ConnectionCommand: AsyncParsableCommand {
                 let connection = try await ConnectionCommand.find(name, in: tenant, client: repository)
                 return (connection, tenant.name, try await ConnectionFallback.name(of: connection, repository: repository))
             }
-            let settings = connection.settings
-            let fields: Output.Fields = [
-                ("id", connection.id.uuidString.lowercased()), ("name", connection.name), ("strategy", connection.strategy.rawValue),
-                ("provider", connection.provider.rawValue), ("channel", settings.twilioChannel?.rawValue), ("tenant", tenant),
-                ("from", settings.from), ("fallback_connection", fallback),
-                ("messaging_service_sid", settings.messagingServiceSID), ("twilio_account_sid", settings.twilioAccountSID),
-                ("api_base_url", settings.apiBaseURL ?? settings.twilioBaseURL), ("smtp_url", settings.smtpURL),
-                ("smtp_user", settings.smtpUser), ("webhook_url", settings.webhookURL), ("outbox_file", settings.outboxFile),
-                ("mailgun_domain", settings.mailgunDomain), ("mailgun_region", settings.mailgunRegion),
-                ("aws_access_key_id", settings.awsAccessKeyID), ("aws_region", settings.awsRegion), ("code_length", connection.codeLength),
-                ("code_ttl", connection.codeTTLSeconds), ("disable_signup", connection.disableSignup),
-                ("send_rate", connection.limits.sendRate.map(ConnectionCommand.sendRateText)),
-                ("default_language", connection.defaultLanguage),
-                ("template_languages", connection.templates.keys.sorted()),
-                ("has_credentials", connection.sealedCredentials != nil),
-            ]
-            Output.print(fields, json: json)
+            Output.print(ConnectionCommand.details(connection, tenant: tenant, fallback: fallback), json: json)
         }
     }
 

@@ -22,7 +22,10 @@ enum Output {
 
     /// One row per object: the `columns` as a tab-separated table, or every field as JSON.
     static func printList(_ rows: [KeyValuePairs<String, (any Sendable)?>], columns: [String], json: Bool) {
-        let rows = rows.map { $0.map { (key: $0.key, value: $0.value) } }
+        printList(rows.map { $0.map { (key: $0.key, value: $0.value) } }, columns: columns, json: json)
+    }
+
+    static func printList(_ rows: [Fields], columns: [String], json: Bool) {
         if json {
             Swift.print(jsonText(rows.map(JSONObject.init)))
             return

@@ -84,4 +84,19 @@ public struct DeadLetters: Sendable {
         for (index, reply) in replies.enumerated() where index % 2 == 0 { purged += Int(try reply.throwingServerError().int ?? 0) }
         return purged
     }
+
+    /// Deletes the dead letters of one tenant (their jobs name it), in every partition and the
+    /// previous release's list; returns how many went. Malformed entries name no tenant and stay
+    /// (``purge()`` empties everything). Each entry is removed by its exact bytes, so a letter that
+    /// died meanwhile, or another tenant's, is never touched.
+    @discardableResult
+    public func purge(tenantID: UUID) async throws(RedisError) -> Int {
+        let doomed = try await list().filter { $0.letter.job?.tenantID == tenantID }
+        guard !doomed.isEmpty else { return 0 }
+        let replies = try await redis.pipeline(
+            doomed.map { RedisCommand("LREM", $0.partition?.dead ?? RedisKeys.Queue.Legacy.dead, 1, $0.raw) })
+        var purged = 0
+        for reply in replies { purged += Int(try reply.throwingServerError().int ?? 0) }
+        return purged
+    }
 }

@@ -268,7 +268,7 @@ struct DeliveryTests {
             #expect(entry["raw_length"] as? Int == 17 && entry["attempts"] as? Int == 0)
             #expect(entry["raw_sha256"] as? String == "96f550fe1b9c97f815cf27b077fc392512dbaacd7757e69dc25f329bc9e0fa04")
             let text = try await stack.admin(["dead", "list"], json: false)
-            #expect(text.output.hasPrefix("\(id)  malformed  attempts=0"), "\(text.output)")
+            #expect(text.output.hasPrefix("\(id)  -  malformed  attempts=0"), "\(text.output)")
             #expect(!(listed.output + text.output).contains("half a job"))
 
             let requeue = try await stack.admin(["dead", "requeue", id], json: false)

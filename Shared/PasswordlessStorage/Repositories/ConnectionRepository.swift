@@ -53,6 +53,18 @@ public struct ConnectionRepository: PostgresRepository {
         try await rows(client.query("\(unescaped: Self.columns) WHERE id = \(id)", logger: logger)).first
     }
 
+    /// The tenant's connections, by name.
+    public func all(tenantID: UUID) async throws -> [Connection] {
+        try await rows(client.query("\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) ORDER BY name", logger: logger))
+    }
+
+    /// Deletes the connection and, through the schema's cascade, its users and templates; true
+    /// when it existed. Connections that fall back to it lose their fallback (`ON DELETE SET NULL`).
+    @discardableResult
+    public func delete(id: UUID) async throws -> Bool {
+        try await client.query("DELETE FROM connections WHERE id = \(id) RETURNING id", logger: logger).collect().count == 1
+    }
+
     static let columns = """
         SELECT id, tenant_id, name, strategy, provider, settings::text, credentials_sealed, template, subject,
                code_length, code_ttl_seconds, disable_signup, limits::text, html_template, fallback_connection_id, default_language,

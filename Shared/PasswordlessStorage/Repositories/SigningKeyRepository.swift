@@ -56,13 +56,14 @@ public struct SigningKeyRepository: PostgresRepository {
     }
 
     /// The keys to publish and to verify with: the current one, and retired ones still in their
-    /// grace period, newest first.
+    /// grace period and not revoked, newest first.
     public func published(tenantID: UUID, grace: Duration = .seconds(7 * 86400)) async throws -> [StoredSigningKey] {
         let graceSeconds = Double(grace.components.seconds)
         let rows = try await client.query(
             """
             SELECT kid, tenant_id, algorithm, private_key_sealed, public_jwk::text, created_at, retired_at FROM signing_keys
-            WHERE tenant_id = \(tenantID) AND (retired_at IS NULL OR retired_at > now() - make_interval(secs => \(graceSeconds)))
+            WHERE tenant_id = \(tenantID) AND revoked_at IS NULL
+              AND (retired_at IS NULL OR retired_at > now() - make_interval(secs => \(graceSeconds)))
             ORDER BY created_at DESC
             """, logger: logger)
         var keys: [StoredSigningKey] = []

@@ -33,6 +33,25 @@ public struct TenantRepository: PostgresRepository {
         ).first
     }
 
+    /// Renames the tenant or moves it to another domain (nil keeps a field); the tenant as it
+    /// now is, or nil when there is none with that id.
+    public func update(id: UUID, name: String?, domain: String?) async throws -> Tenant? {
+        try await rows(
+            client.query(
+                """
+                UPDATE tenants SET name = coalesce(\(name), name), domain = coalesce(\(domain?.lowercased()), domain)
+                WHERE id = \(id) RETURNING id, name, domain
+                """, logger: logger)
+        ).first
+    }
+
+    /// Deletes the tenant and, through the schema's cascades, everything it owns (clients, APIs,
+    /// connections, users, keys, tokens, hooks); true when it existed.
+    @discardableResult
+    public func delete(id: UUID) async throws -> Bool {
+        try await client.query("DELETE FROM tenants WHERE id = \(id) RETURNING id", logger: logger).collect().count == 1
+    }
+
     private func rows(_ sequence: PostgresRowSequence) async throws -> [Tenant] {
         var tenants: [Tenant] = []
         for try await (id, name, domain) in sequence.decode((UUID, String, String).self) {
