@@ -123,13 +123,17 @@ struct APICommand: AsyncParsableCommand {
             abstract: "Delete an API: access tokens for it are no longer issued (caches: 10 s).")
         @OptionGroup var target: TenantOptions
         @Argument(help: "The API's identifier.") var identifier: String
+        @Flag(help: "Print one JSON object: the API deleted.") var json = false
 
         func run() async throws {
-            let (api, _) = try await APICommand.load(identifier, in: target)
+            let (api, tenant) = try await APICommand.load(identifier, in: target)
             _ = try await target.store.withPostgres { client in
                 try await ResourceServerRepository(client: client, logger: .admin).delete(id: api.id)
             }
-            print("deleted \(api.identifier)")
+            Output.printOutcome(
+                "deleted \(api.identifier)",
+                fields: [("id", api.id.uuidString.lowercased()), ("identifier", api.identifier), ("tenant", tenant)],
+                json: json)
         }
     }
 

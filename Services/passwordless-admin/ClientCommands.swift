@@ -228,6 +228,7 @@ struct ClientCommand: AsyncParsableCommand {
             abstract: "Delete an application; its tokens stop being issued at once (caches: 10 s).")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The client_id.") var clientID: String
+        @Flag(help: "Print one JSON object: the client_id deleted.") var json = false
 
         func run() async throws {
             let clientID = self.clientID
@@ -235,7 +236,7 @@ struct ClientCommand: AsyncParsableCommand {
                 try await ClientRepository(client: client, logger: .admin).delete(clientID: clientID)
             }
             guard deleted else { throw ValidationError("no client with id \(clientID)") }
-            print("deleted \(clientID)")
+            Output.printOutcome("deleted \(clientID)", fields: [("client_id", clientID), ("deleted", true)], json: json)
         }
     }
 

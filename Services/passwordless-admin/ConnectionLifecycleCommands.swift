@@ -29,6 +29,7 @@ extension ConnectionCommand {
         @OptionGroup var target: TenantOptions
         @Argument(help: "The connection's name.") var name: String
         @OptionGroup var confirmation: Confirmation
+        @Flag(help: "Print one JSON object: the connection deleted.") var json = false
 
         func run() async throws {
             let name = self.name
@@ -40,7 +41,7 @@ extension ConnectionCommand {
                 try await ConnectionRepository(client: client, logger: .admin).delete(id: connection.id)
             }
             guard deleted else { throw AdminError("tenant \(target.tenant) has no connection \(name)") }
-            print("deleted \(name)")
+            Output.printOutcome("deleted \(name)", fields: ConnectionCommand.fields(connection).map { ($0.key, $0.value) }, json: json)
         }
     }
 

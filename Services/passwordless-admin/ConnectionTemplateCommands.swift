@@ -101,6 +101,7 @@ struct ConnectionTemplateCommand: AsyncParsableCommand {
         @OptionGroup var target: TenantOptions
         @Option(help: "The connection's name.") var name: String
         @Option(help: "BCP 47 language tag, e.g. fr, pt-BR.") var language: String
+        @Flag(help: "Print one JSON object: the connection and language deleted.") var json = false
 
         func validate() throws { _ = try ConnectionTemplateCommand.language(language) }
 
@@ -113,7 +114,8 @@ struct ConnectionTemplateCommand: AsyncParsableCommand {
                     throw AdminError("connection \(name) has no template for \(language)")
                 }
             }
-            print("deleted \(language)")
+            Output.printOutcome(
+                "deleted \(language)", fields: [("connection", name), ("language", language), ("deleted", true)], json: json)
         }
     }
 }

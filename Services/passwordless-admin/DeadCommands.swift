@@ -98,6 +98,7 @@ struct DeadCommand: AsyncParsableCommand {
         @OptionGroup var scope: DeadLetterScope
         @Argument(help: "The job id (from dead list).") var id: String?
         @Flag(help: "Every dead job whose code is still live (of --tenant's, when given).") var all = false
+        @Flag(help: "Print one JSON object: requeued, expired, malformed.") var json = false
 
         func validate() throws {
             guard (id == nil) != !all else { throw ValidationError("give a job id or --all") }
@@ -123,7 +124,10 @@ struct DeadCommand: AsyncParsableCommand {
                     "dead letter \(id) is a malformed job that could not be decoded: it cannot be requeued (dead purge empties the list)")
             }
             let malformed = counts[.malformed].map { ", malformed (left dead): \($0)" } ?? ""
-            print("requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)\(malformed)")
+            Output.printOutcome(
+                "requeued: \(counts[.requeued] ?? 0), code expired (left dead): \(counts[.expired] ?? 0)\(malformed)",
+                fields: [("requeued", counts[.requeued] ?? 0), ("expired", counts[.expired] ?? 0), ("malformed", counts[.malformed] ?? 0)],
+                json: json)
         }
     }
 
@@ -132,6 +136,7 @@ struct DeadCommand: AsyncParsableCommand {
             abstract: "Delete the dead letters of one tenant (--tenant) or of all, in every partition (asks on a terminal).")
         @OptionGroup var scope: DeadLetterScope
         @OptionGroup var confirmation: Confirmation
+        @Flag(help: "Print one JSON object: purged.") var json = false
 
         func run() async throws {
             let only = try await scope.tenants().only
@@ -142,7 +147,7 @@ struct DeadCommand: AsyncParsableCommand {
                 guard let only else { return try await dead.purge() }
                 return try await dead.purge(tenantID: only)
             }
-            print("purged: \(purged)")
+            Output.printOutcome("purged: \(purged)", fields: [("purged", purged)], json: json)
         }
     }
 }

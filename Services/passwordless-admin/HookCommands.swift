@@ -70,6 +70,7 @@ struct HookCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete a hook; events not yet posted to it are dropped.")
         @OptionGroup var target: TenantOptions
         @Argument(help: "The hook's id (from hook list).") var id: String
+        @Flag(help: "Print one JSON object: the id deleted.") var json = false
 
         func run() async throws {
             guard let uuid = UUID(uuidString: id) else { throw ValidationError("not a hook id: \(id.prefix(64))") }
@@ -77,7 +78,7 @@ struct HookCommand: AsyncParsableCommand {
                 try await HookRepository(client: client, logger: .admin).delete(id: uuid, tenantID: tenant.id)
             }
             guard deleted else { throw ValidationError("the tenant has no hook \(id.lowercased())") }
-            print("deleted \(id.lowercased())")
+            Output.printOutcome("deleted \(id.lowercased())", fields: [("id", id.lowercased()), ("deleted", true)], json: json)
         }
     }
 }

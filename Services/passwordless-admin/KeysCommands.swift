@@ -64,6 +64,7 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Revoke a previous key before its 7 days end: it leaves the JWKS and tokens it signed stop verifying.")
         @OptionGroup var target: TenantOptions
         @Argument(help: "The key's kid (from keys list).") var kid: String
+        @Flag(help: "Print one JSON object: the kid revoked.") var json = false
 
         func run() async throws {
             let kid = self.kid
@@ -71,7 +72,8 @@ struct KeysCommand: AsyncParsableCommand {
                 (try await SigningKeyRepository(client: client, logger: .admin).revoke(tenantID: tenant.id, kid: kid), tenant.name)
             }
             switch outcome {
-            case .revoked: print("revoked \(kid)")
+            case .revoked:
+                Output.printOutcome("revoked \(kid)", fields: [("kid", kid), ("state", "revoked"), ("tenant", tenant)], json: json)
             case .notFound: throw AdminError("tenant \(tenant) has no signing key \(kid)")
             case .current: throw AdminError("key \(kid) is current: rotate first (keys rotate --tenant \(tenant)), then revoke it")
             case .alreadyRevoked: throw AdminError("key \(kid) is already revoked")

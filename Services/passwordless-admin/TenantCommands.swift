@@ -118,6 +118,7 @@ struct TenantCommand: AsyncParsableCommand {
                 "Delete a tenant with everything it owns: clients, APIs, connections, users, keys, tokens and hooks (asks on a terminal).")
         @OptionGroup var reference: Reference
         @OptionGroup var confirmation: Confirmation
+        @Flag(help: "Print one JSON object: the tenant deleted.") var json = false
 
         func run() async throws {
             let reference = self.reference.tenant
@@ -127,7 +128,7 @@ struct TenantCommand: AsyncParsableCommand {
                 try await TenantRepository(client: client, logger: .admin).delete(id: tenant.id)
             }
             guard deleted else { throw AdminError("no tenant named \(reference)") }
-            print("deleted \(tenant.name)")
+            Output.printOutcome("deleted \(tenant.name)", fields: TenantCommand.fields(tenant).map { ($0.key, $0.value) }, json: json)
         }
     }
 }
