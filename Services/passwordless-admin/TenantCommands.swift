@@ -42,10 +42,14 @@ struct TenantCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tenants.")
         @OptionGroup var store: StoreOptions
+        @Flag(help: "Print a JSON array.") var json = false
 
         func run() async throws {
             let tenants = try await store.withPostgres { client in try await TenantRepository(client: client, logger: .admin).all() }
-            for tenant in tenants { print("\(tenant.name)\t\(tenant.domain)\t\(tenant.id.uuidString.lowercased())") }
+            Output.printList(
+                tenants.map { ["id": $0.id.uuidString.lowercased(), "name": $0.name, "domain": $0.domain] },
+                columns: ["name", "domain", "id"],
+                json: json)
         }
     }
 }
