@@ -131,11 +131,8 @@ struct ClientsController {
 
     /// What `create`, `update` or `rotate-secret` printed; a secret is shown here once and never again.
     func created(_ object: [String: Any], tenant: String, title: String, context: ConsoleContext) -> Response {
-        var page = PageView(title: title)
-        page.tenant = tenant
-        page.result = object.keys.sorted().map { PageView.KeyValue(key: $0, value: JSONText.text(object[$0])) }
-        page.resultTitle = object["client_secret"] != nil ? "Copy the secret now: it is shown only this once." : nil
-        page.back = .init(href: "/tenants/\(PathSegment.encode(tenant))/clients", label: "Back to the clients")
+        let page = TenantPage.result(
+            object, title: title, tenant: tenant, back: TenantPage.path(tenant, "clients"), secretKey: "client_secret")
         return pages.render("page", page, context: context)
     }
 }

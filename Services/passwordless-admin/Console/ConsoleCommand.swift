@@ -1,7 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
-import ServiceLifecycle
 
 /// `passwordless-admin console [--host 127.0.0.1] [--port 8090] [--public-url URL]` serves the
 /// operators' web console; `passwordless-admin console login-link --email E` prints a one-time

@@ -5,7 +5,6 @@ import Hummingbird
 struct ConsoleContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var session: OperatorSessions.Session?
-    var sessionToken: String?
     var form = FormBody()
     let nonce = OperatorSessions.newToken()
 

@@ -25,7 +25,6 @@ struct ConsoleGuard: RouterMiddleware {
         do {
             if let token = Self.cookie(Self.cookie, in: request) {
                 context.session = try await sessions.find(token)
-                context.sessionToken = context.session == nil ? nil : token
             }
             if request.method == .post {
                 let body = try await request.collectBody(upTo: Self.maximumForm)
