@@ -8,7 +8,8 @@ a form post without the CSRF token is refused (403) and changes nothing; a clien
 connection are created and updated through the forms; the queue page's numbers match `queue
 stats --json` and its dead count rises without a reload when a job dies (through a webhook
 connection whose endpoint refuses permanently); that dead letter is inspected, requeued and then
-purged after a confirmation step; a `console login-link` URL signs in once and not twice.
+purged after a confirmation step; a `console login-link` URL signs in once and not twice; signing
+out ends the session (its cookie no longer works); every page carries the security headers.
 A full-page screenshot of each main page is saved in $PL_ARTIFACTS and checked to be non-blank
 (decoded with zlib, its distinct pixel values counted). Exits 0 and prints "console: all checks
 passed" when every check passes; the first failure ends the run with "FAILED: <what>".
@@ -108,6 +109,15 @@ def code_from_mail(address, after=0, timeout=20):
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def get(url, cookie=""):
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=15) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
 
 
 def post(url, fields, cookie):
@@ -226,6 +236,18 @@ def sign_in_page_text(driver, address):
     submit(driver, "signin-email", {"email": address})
     wait_for(driver, lambda d: d.find_elements("id", "signin-code"), f"the code page after {address}")
     return notice(driver)
+
+
+def scenario_headers():
+    status, headers, body = get(CONSOLE + "/signin")
+    check(status == 200, "the sign-in page answers 200", status)
+    policy = headers.get("Content-Security-Policy") or ""
+    check("script-src 'nonce-" in policy and "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy,
+          "pages carry a Content-Security-Policy that allows only nonced scripts", policy)
+    check(headers.get("X-Frame-Options") == "DENY" and headers.get("Referrer-Policy") == "no-referrer"
+          and headers.get("Cache-Control") == "no-store", "pages are not framed, send no referrer and are not cached", dict(headers))
+    status, headers, _ = get(CONSOLE + "/queue/live")
+    check(status == 303 and headers.get("Location") == "/signin", "without a session the live queue numbers are not served", status)
 
 
 def scenario_sign_in(driver):
@@ -394,12 +416,25 @@ def scenario_login_link(driver):
     check(urllib.parse.urlsplit(driver.current_url).path == "/signin", "the spent link left no session")
 
 
+def scenario_sign_out(driver):
+    url = admin("console", "login-link", "--email", OPERATOR, "--public-url", CONSOLE).stdout.strip()
+    driver.get(url)
+    wait_for(driver, lambda d: urllib.parse.urlsplit(d.current_url).path == "/tenants", "the tenants page after a new link")
+    cookie = session_cookie(driver)
+    check(get(CONSOLE + "/tenants", cookie)[0] == 200, "the session cookie works outside the browser too")
+    find_button(driver, "Sign out").click()
+    wait_for(driver, lambda d: urllib.parse.urlsplit(d.current_url).path == "/signin", "the sign-in page after signing out")
+    status, headers, _ = get(CONSOLE + "/tenants", cookie)
+    check(status == 303 and headers.get("Location") == "/signin", "signing out ends the session in Redis, not just the cookie", status)
+
+
 def main():
     os.makedirs(ARTIFACTS, exist_ok=True)
     try:
         with LocalServer() as site, start_browser() as driver:
             driver.set_window_size(1280, 800)
             try:
+                scenario_headers()
                 scenario_sign_in(driver)
                 scenario_csrf(driver)
                 scenario_client(driver)
@@ -407,6 +442,7 @@ def main():
                 scenario_queue_and_dead(driver, site)
                 scenario_other_pages(driver)
                 scenario_login_link(driver)
+                scenario_sign_out(driver)
             except (Failure, WaitTimeout, AssertionError) as failure:
                 print(f"FAILED: {failure}")
                 print("browser at:", driver.current_url, "\n", page_text(driver)[:1500])
