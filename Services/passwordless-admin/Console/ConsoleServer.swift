@@ -14,6 +14,9 @@ enum ConsoleServer {
         var logger = Logger(label: "passwordless-console")
         logger.logLevel = .info
         let application = try build(settings, logger: logger)
+        if settings.operators.addresses.isEmpty {
+            logger.warning("CONSOLE_OPERATORS is empty: no one can sign in")
+        }
         logger.notice(
             "console listening",
             metadata: ["url": "\(settings.publicURL)", "operators": "\(settings.operators.addresses.count)"])
