@@ -212,18 +212,28 @@ def submit(driver, form_id, values, button=None):
     form.find_element("css selector", "button[type=submit]").click()
 
 
+def settled(read, default):
+    """`read()`, or `default` while the page is being replaced (its elements detach mid-read)."""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        return read()
+    except WebDriverException:
+        return default
+
+
 def notice(driver):
-    elements = driver.find_elements("id", "notice")
-    return elements[0].text if elements else ""
+    return settled(lambda: "".join(element.text for element in driver.find_elements("id", "notice")), "")
 
 
 def error(driver):
-    elements = driver.find_elements("id", "error")
-    return elements[0].text if elements else ""
+    return settled(lambda: "".join(element.text for element in driver.find_elements("id", "error")), "")
 
 
 def result(driver):
-    return {element.get_attribute("data-key"): element.text for element in driver.find_elements("css selector", "dl.result dd")}
+    return settled(
+        lambda: {element.get_attribute("data-key"): element.text for element in driver.find_elements("css selector", "dl.result dd")},
+        {})
 
 
 def session_cookie(driver):
