@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C system libraries
@@ -345,10 +346,20 @@ let package = Package(
                 "ServiceSettings",
                 "Tokens",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Services/passwordless-admin",
+            resources: [
+                .embedInCode("Console/Templates/layout.mustache"), .embedInCode("Console/Templates/page.mustache"),
+                .embedInCode("Console/Templates/queue.mustache"), .embedInCode("Console/Templates/signin.mustache"),
+                .embedInCode("Console/Templates/console.css"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -1,8 +1,9 @@
 import ArgumentParser
 
 /// `passwordless-admin`: the operator's command line for the schema, tenants, clients,
-/// connections, keys and the delivery queue. Every command reads the same settings as the
-/// services (`DATABASE_URL`, `REDIS_URL`, `PASSWORDLESS_MASTER_KEY`), overridable by flags.
+/// connections, keys and the delivery queue, and the operators' web console (`console`). Every
+/// command reads the same settings as the services (`DATABASE_URL`, `REDIS_URL`,
+/// `PASSWORDLESS_MASTER_KEY`), overridable by flags.
 @main
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,6 +12,7 @@ struct Admin: AsyncParsableCommand {
         subcommands: [
             Migrate.self, TenantCommand.self, ClientCommand.self, APICommand.self, ConnectionCommand.self, TokenCommand.self,
             KeysCommand.self, QueueCommand.self, DeadCommand.self, UserCommand.self, HookCommand.self, DeliveriesCommand.self,
+            ConsoleCommand.self,
         ]
     )
 }

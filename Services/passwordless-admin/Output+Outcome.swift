@@ -6,7 +6,7 @@ extension Output {
         if json {
             print(fields, json: true)
         } else {
-            Swift.print(text)
+            write(text)
         }
     }
 }

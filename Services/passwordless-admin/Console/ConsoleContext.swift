@@ -1,0 +1,17 @@
+import Hummingbird
+
+/// A console request's context: the signed-in operator (set by ``ConsoleGuard``), the posted
+/// form (read and CSRF-checked there) and the nonce of the page's inline script.
+struct ConsoleContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var session: OperatorSessions.Session?
+    var form = FormBody()
+    let nonce = OperatorSessions.newToken()
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// The signed-in operator's address (the guard lets no other request through).
+    var operatorEmail: String { session?.email ?? "" }
+}

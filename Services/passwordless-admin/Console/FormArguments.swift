@@ -1,0 +1,37 @@
+import Foundation
+
+/// Turns a posted form into CLI flags: each field's `name` is its flag. A field whose value is
+/// what the form showed (its `value`, the object's current one) is left out, so an update
+/// changes only what the operator changed; a checked checkbox is the bare flag; a choice whose
+/// value starts with `--` is that flag by itself (`--disable-signup`).
+enum FormArguments {
+    static func arguments(_ form: FormBody, fields: [PageView.Field]) -> [String] {
+        var arguments: [String] = []
+        for field in fields {
+            let value = form[field.name]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            if field.isCheckbox {
+                if !value.isEmpty, !field.checked { arguments.append("--\(field.name)") }
+                continue
+            }
+            guard !value.isEmpty, value != field.value else { continue }
+            if value.hasPrefix("--") {
+                arguments.append(value)
+            } else {
+                arguments += ["--\(field.name)", value]
+            }
+        }
+        return arguments
+    }
+
+    /// `fields` showing the values the operator just posted (after a refused change).
+    static func refill(_ fields: [PageView.Field], from form: FormBody) -> [PageView.Field] {
+        fields.map { field in
+            guard !field.isPassword, let value = form[field.name] else { return field }
+            let kind: PageView.Field.Kind =
+                field.isCheckbox ? .checkbox : field.isSelect ? .select : field.isTextarea ? .textarea : .text
+            return PageView.Field(
+                field.name, field.label, value: kind == .checkbox ? "on" : value, help: field.help, kind: kind,
+                options: field.options.map(\.value))
+        }
+    }
+}
