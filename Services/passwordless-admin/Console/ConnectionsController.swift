@@ -69,22 +69,30 @@ struct ConnectionsController {
             .init("webhook-secret", "Webhook secret", help: blankKeeps, kind: .password),
             .init("outbox-file", "Outbox file", value: value("outbox_file"), help: "Local development only."),
             .init("api-key", "API key (SendGrid, Mailgun)", help: blankKeeps, kind: .password),
-            .init("subject", "Email subject", help: creating ? nil : "Leave blank to keep it."),
+            .init("subject", "Email subject", value: value("subject"), help: creating ? nil : "Leave blank to keep it."),
             .init(
-                "template", "Default template",
+                "template", "Default template", value: value("template"),
                 help: "@@password@@ is the code, @@link@@ the sign-in link." + (creating ? "" : " Blank keeps it."),
                 kind: .textarea),
             .init("code-length", "Code length", value: value("code_length"), help: "4 to 10 digits."),
             .init("code-ttl", "Code lifetime (s)", value: value("code_ttl")),
             .init(
                 "signup", "Sign-ups", value: signup, kind: .select,
-                options: (creating ? [""] : []) + ["--enable-signup", "--disable-signup"]),
-            .init("rate-per-recipient", "Rate per recipient", help: "COUNT/SECONDS, e.g. 5/600." + (creating ? "" : " Blank keeps it.")),
-            .init("rate-per-ip", "Rate per IP", help: "COUNT/SECONDS, e.g. 50/3600."),
-            .init("rate-per-tenant", "Rate per tenant", help: "COUNT/SECONDS."),
+                options: (creating ? [""] : []) + ["--enable-signup", "--disable-signup"],
+                labels: ["": "(default: allowed)", "--enable-signup": "allowed", "--disable-signup": "existing users only"]),
+            .init(
+                "rate-per-recipient", "Rate per recipient", value: value("rate_per_recipient"),
+                help: "COUNT/SECONDS, e.g. 5/600." + (creating ? "" : " Blank keeps it.")),
+            .init("rate-per-ip", "Rate per IP", value: value("rate_per_ip"), help: "COUNT/SECONDS, e.g. 50/3600."),
+            .init("rate-per-tenant", "Rate per tenant", value: value("rate_per_tenant"), help: "COUNT/SECONDS."),
             .init(
                 "send-rate", "Send rate", value: value("send_rate"), help: "COUNT/SECONDS the dispatcher sends at most (none: no limit)."),
-            .init("allowed-countries", "Allowed countries (SMS)", help: "Calling codes, e.g. 1,44."),
+            .init("allowed-countries", "Allowed countries (SMS)", value: value("allowed_countries"), help: "Calling codes, e.g. 1,44."),
+            .init("country-hourly-cap", "Codes per country per hour (SMS)", value: value("country_hourly_cap")),
+            .init("lockout-failures", "Wrong codes before lockout", value: value("lockout_failures")),
+            .init("lockout-window", "Lockout window (s)", value: value("lockout_window")),
+            .init("lockout-duration", "Lockout duration (s)", value: value("lockout_duration")),
+            .init("default-language", "Default language", value: value("default_language"), help: "A BCP 47 tag, e.g. fr, pt-BR."),
         ]
         return fields
     }

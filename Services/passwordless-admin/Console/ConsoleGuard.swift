@@ -34,7 +34,7 @@ struct ConsoleGuard: RouterMiddleware {
             if Self.publicPrefixes.contains(where: { path.hasPrefix($0) }) {
                 response = try await next(request, context)
             } else if let session = context.session {
-                if request.method == .post, context.form["csrf"] != session.csrf {
+                if request.method == .post, !Self.sameToken(context.form["csrf"], session.csrf) {
                     response = pages.message(
                         status: .forbidden, title: "Refused",
                         text: "This form is out of date or was not sent by the console. Nothing was changed.",
@@ -61,6 +61,12 @@ struct ConsoleGuard: RouterMiddleware {
         response.headers[.cacheControl] = "no-store"
         response.headers[.xContentTypeOptions] = "nosniff"
         return response
+    }
+
+    /// Whether a posted CSRF token is the session's, compared in constant time.
+    static func sameToken(_ posted: String?, _ expected: String) -> Bool {
+        guard let posted, posted.utf8.count == expected.utf8.count else { return false }
+        return zip(posted.utf8, expected.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// The value of the cookie `name`, if the request sends it.

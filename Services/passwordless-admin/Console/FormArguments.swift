@@ -31,7 +31,8 @@ enum FormArguments {
                 field.isCheckbox ? .checkbox : field.isSelect ? .select : field.isTextarea ? .textarea : .text
             return PageView.Field(
                 field.name, field.label, value: kind == .checkbox ? "on" : value, help: field.help, kind: kind,
-                options: field.options.map(\.value))
+                options: field.options.map(\.value),
+                labels: Dictionary(field.options.map { ($0.value, $0.label) }) { first, _ in first })
         }
     }
 }

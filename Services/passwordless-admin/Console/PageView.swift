@@ -101,9 +101,16 @@ struct PageView {
 
         enum Kind { case text, password, checkbox, select, textarea }
 
-        init(_ name: String, _ label: String, value: String = "", help: String? = nil, kind: Kind = .text, options: [String] = []) {
+        /// `labels` names a choice for people where its value (a flag such as `--disable-signup`)
+        /// should not be shown as is.
+        init(
+            _ name: String, _ label: String, value: String = "", help: String? = nil, kind: Kind = .text, options: [String] = [],
+            labels: [String: String] = [:]
+        ) {
             (self.name, self.label, self.value, self.help) = (name, label, value, help)
-            self.options = options.map { Choice(value: $0, label: $0.isEmpty ? "(unchanged)" : $0, selected: $0 == value) }
+            self.options = options.map {
+                Choice(value: $0, label: labels[$0] ?? ($0.isEmpty ? "(unchanged)" : $0), selected: $0 == value)
+            }
             switch kind {
             case .text: isText = true
             case .password: isPassword = true
