@@ -55,6 +55,8 @@ struct ManagementController {
         try await authorizer.authorize(request, scope: scope)
     }
 
+    /// `POST /api/users` (`send`: registers the user if new and sends a code, 200) and
+    /// `POST /api/v2/users` (creates without sending: 201, or 409 when the user exists).
     func register(_ request: Request, context: PasswordlessRequestContext, send: Bool) async throws -> EditedResponse<UserAnswer> {
         let tenant = try await authorize(request, scope: "create:users")
         let body = try await request.decode(as: UserRequest.self, context: context)

@@ -206,11 +206,16 @@ struct ManagementAPITests {
             let code = try await stack.smsCode(to: phone, count: 2)
             #expect(try await IdentityFlowTests.token(stack, tenant.clientID, phone: phone, code: code).status == 200)
 
+            #expect(try await IdentityFlowTests.start(stack, tenant.clientID, phone: phone).status == 200)
+            let beforeMove = try await stack.smsCode(to: phone, count: 3)
             let moved = try await Self.call(stack, "PATCH", path, token: token, json: ["phone_number": "+1 415 555 7401"])
             #expect(moved.status == 200, "\(Self.text(moved))")
             #expect(moved.json?["phone_number"] as? String == "+14155557401" && moved.json?["phone_verified"] as? Bool == false)
             let again = try await IdentityFlowTests.start(stack, tenant.clientID, phone: "+14155557401")
             #expect(again.json?["_id"] as? String == id, "the new number finds the same user")
+            let stale = try await IdentityFlowTests.token(stack, tenant.clientID, phone: phone, code: beforeMove)
+            #expect(
+                stale.status == 403 && stale.json?["error"] as? String == "invalid_grant", "a code the old number got: \(Self.text(stale))")
             let old = try await IdentityFlowTests.start(stack, tenant.clientID, phone: phone)
             let newcomer = try #require(old.json?["_id"] as? String)
             #expect(newcomer != id, "the old number is free: a new user")
