@@ -277,4 +277,28 @@ struct ManagementAPITests {
             #expect(Self.array(try await Self.search(stack, token: token, [:])).compactMap { $0["_id"] as? String } == [fresh])
         }
     }
+
+    /// Auth0's own Python SDK (its generated management client), unchanged but for its base URL,
+    /// pages through, searches, updates and deletes users.
+    @Test func auth0PythonSDKManagesUsers() async throws {
+        try await PasswordlessStack.with { stack in
+            let tenant = try await stack.makeTenant()
+            var ids: [String] = []
+            for phone in ["+14155557800", "+14155557801", "+14155557802"] {
+                let id = try #require(try await IdentityFlowTests.start(stack, tenant.clientID, phone: phone).json?["_id"] as? String)
+                ids.append("sms|\(id)")
+            }
+            let token = try await Self.token(stack, "read:users,update:users,delete:users")
+            let script = try ManagedProcess(
+                URL(fileURLWithPath: "/usr/bin/env"),
+                arguments: ["python3", FlowTests.support("auth0_management_check.py")],
+                environment: [
+                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "PL_BASE_URL": stack.gatewayURL,
+                    "PL_TOKEN": token, "PL_USER_IDS": ids.joined(separator: ","),
+                ])
+            let status = await script.waitForExit(within: .seconds(60))
+            #expect(status == 0, "auth0-python management checks failed:\n\(script.output)")
+            #expect(script.output.contains("auth0-python management: all checks passed"), "\(script.output)")
+        }
+    }
 }
