@@ -2,13 +2,11 @@ import ArgumentParser
 
 /// `token create --expires-in`: how long a management token works: seconds (`3600`), or a
 /// number with a unit (`30m`, `12h`, `30d`), or `never`. From 1 second to 3,650 days.
-struct TokenLifetime: Equatable {
+struct TokenLifetime {
     /// Seconds; nil: the token never expires.
     let seconds: Int?
 
     static let maximumSeconds = 3650 * 86_400
-
-    init(seconds: Int?) { self.seconds = seconds }
 
     /// The lifetime `argument` names; a one-line error that says what is accepted otherwise.
     init(_ argument: String) throws {
