@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import PasswordlessCore
 
@@ -29,6 +30,9 @@ struct UserAnswer: ResponseEncodable {
     var phoneVerified: Bool?
     /// Present, and true, only for a blocked user (as Auth0 writes it).
     var blocked: Bool?
+    /// When the user signed up, as Auth0 writes it (`2026-01-02T03:04:05.678Z`); left out where
+    /// the call did not read it (a user just created).
+    var createdAt: String?
 
     enum CodingKeys: String, CodingKey {
         case id = "_id"
@@ -37,6 +41,7 @@ struct UserAnswer: ResponseEncodable {
         case emailVerified = "email_verified"
         case phoneNumber = "phone_number"
         case phoneVerified = "phone_verified"
+        case createdAt = "created_at"
     }
 
     init(_ user: User, connection: Connection) {
@@ -46,6 +51,7 @@ struct UserAnswer: ResponseEncodable {
         emailVerified = user.emailVerified
         identities = [Identity(connection: connection.name, provider: connection.strategy.rawValue, userID: user.id)]
         blocked = user.blocked ? true : nil
+        createdAt = user.createdAt.map { $0.formatted(Self.timestamp) }
         switch connection.strategy {
         case .sms:
             phoneNumber = user.phoneNumber
@@ -54,4 +60,7 @@ struct UserAnswer: ResponseEncodable {
             email = user.email
         }
     }
+
+    /// ISO 8601 in UTC with milliseconds.
+    static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

@@ -5,6 +5,7 @@ import PasswordlessCore
 import PasswordlessStorage
 import PostgresNIO
 
+/// `passwordless-admin user list --tenant T [--query Q]` and
 /// `passwordless-admin user show|block|unblock|delete --tenant T <user_id>`.
 ///
 /// Changes go through `UserDirectory`, as the services' own do: PostgreSQL first, then the
@@ -13,8 +14,8 @@ import PostgresNIO
 /// (it is idempotent) clears the cache.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Inspect, block, unblock and delete users.",
-        subcommands: [Show.self, Block.self, Unblock.self, Delete.self])
+        commandName: "user", abstract: "Find, inspect, block, unblock and delete users.",
+        subcommands: [List.self, Show.self, Block.self, Unblock.self, Delete.self])
 
     /// The `<user_id>` argument: the bare id or the `sub` (`sms|5f85…`).
     struct Reference: ParsableArguments {
@@ -58,7 +59,49 @@ struct UserCommand: AsyncParsableCommand {
             "id": user.id, "user_id": "\(connection)|\(user.id)", "connection": connection, "email": user.email,
             "phone_number": user.phoneNumber, "email_verified": user.email != nil ? user.emailVerified : nil,
             "phone_verified": user.phoneNumber != nil ? user.phoneVerified : nil, "blocked": user.blocked, "tenant": tenant,
+            "created_at": user.createdAt.map { $0.formatted(.iso8601) },
         ]
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List or search a tenant's users, newest first, a page at a time (within the first 1000 results).",
+            discussion: """
+                --query takes what GET /api/v2/users' q takes: email:"ada@example.com" or phone_number:"+14155550100" \
+                (exact), email:ada* or phone_number:+1415* (prefix), or a bare term (an email or phone number that \
+                starts with it).
+                """)
+        @OptionGroup var target: TenantOptions
+        @Option(help: "Search: email:\"…\", phone_number:\"…\", email:ada*, or a bare term.") var query: String?
+        @Option(help: "Page, from 0.") var page = 0
+        @Option(help: "Users a page, 1 to \(UserPage.maximumSize).") var perPage = UserPage.defaultSize
+        @Flag(help: "Print one JSON array.") var json = false
+
+        func run() async throws {
+            let search: UserQuery?
+            let window: UserPage
+            do throws(UserSearchError) {
+                search = try UserQuery.parse(query)
+                window = try UserPage(page: page, perPage: perPage)
+            } catch {
+                throw ValidationError("\(error.parameter.flag) \(error.problem)")
+            }
+            let rows = try await target.withTenant { client, tenant in
+                let users = try await UserRepository(client: client, logger: .admin).search(
+                    tenantID: tenant.id, query: search, page: window)
+                var names: [UUID: String] = [:]
+                var rows: [KeyValuePairs<String, (any Sendable)?>] = []
+                for user in users {
+                    if names[user.connectionID] == nil {
+                        names[user.connectionID] = try await ConnectionRepository(client: client, logger: .admin).find(
+                            id: user.connectionID)?.name
+                    }
+                    rows.append(UserCommand.fields(user, connection: names[user.connectionID] ?? "?", tenant: tenant.name))
+                }
+                return rows
+            }
+            Output.printList(rows, columns: ["user_id", "email", "phone_number", "blocked", "created_at"], json: json)
+        }
     }
 
     struct Show: AsyncParsableCommand {

@@ -42,7 +42,7 @@ public struct UserDirectory: Sendable {
     public enum Standing: Sendable, Equatable {
         case active
         case blocked
-        /// Deleted since the code was sent.
+        /// Deleted, or moved to another email address or phone number, since the code was sent.
         case missing
     }
 
@@ -62,9 +62,10 @@ public struct UserDirectory: Sendable {
         IdentityCacheMetrics.count(hit: entry != nil)
         if case .user(let id, let blocked) = entry, id == userID { return blocked ? .blocked : .active }
         guard let user = try await users.find(id: userID) else { return .missing }
-        if user.connectionID == connectionID, user.identifier == identifier {
-            await cache.write(cache.fillCommand(key, entry: Self.entry(user)))
-        }
+        // Moved to another address or number since the code was sent (`PATCH /api/v2/users/{id}`):
+        // whoever holds the old one is no longer this user.
+        guard user.connectionID == connectionID, user.identifier == identifier else { return .missing }
+        await cache.write(cache.fillCommand(key, entry: Self.entry(user)))
         return user.blocked ? .blocked : .active
     }
 

@@ -18,7 +18,7 @@ public struct Migration: Sendable {
     /// Every migration this build knows, in order.
     public static let all: [Migration] = [
         .initialSchema, .connectionLimits, .clientsAndAPIs, .htmlTemplate, .blockedUsers, .emailProviders, .fallbackConnection,
-        .connectionTemplates, .hooks, .keyRevocation,
+        .connectionTemplates, .hooks, .managementTokenExpiry, .keyRevocation,
     ]
 
     /// The newest schema version this build needs.

@@ -345,7 +345,9 @@ struct SecurityTests {
             _ = try await stack.makeTenant()
             // A real management token, so the management calls are fuzzed past authentication.
             let token =
-                try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users,read:users"])["token"] as! String
+                try await stack.create([
+                    "token", "create", "--tenant", "acme", "--scopes", "create:users,read:users,update:users,delete:users",
+                ])["token"] as! String
             let fuzz = try ManagedProcess(
                 URL(fileURLWithPath: "/usr/bin/env"),
                 arguments: [

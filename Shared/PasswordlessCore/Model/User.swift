@@ -11,10 +11,12 @@ public struct User: Sendable, Equatable {
     public var phoneVerified: Bool
     /// Blocked by an operator: no code is sent and no token issued until unblocked.
     public var blocked: Bool
+    /// When the user signed up; nil where the read did not fetch it (the start's hot path).
+    public var createdAt: Date?
 
     public init(
         id: String, tenantID: UUID, connectionID: UUID, email: String?, phoneNumber: String?, emailVerified: Bool, phoneVerified: Bool,
-        blocked: Bool = false
+        blocked: Bool = false, createdAt: Date? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -24,6 +26,7 @@ public struct User: Sendable, Equatable {
         self.emailVerified = emailVerified
         self.phoneVerified = phoneVerified
         self.blocked = blocked
+        self.createdAt = createdAt
     }
 
     /// What the user signs in with on its connection: its email address or its phone number.

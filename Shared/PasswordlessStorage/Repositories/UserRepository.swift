@@ -52,11 +52,13 @@ public struct UserRepository: PostgresRepository {
         ).first
     }
 
-    /// A tenant's users with this email address (one per email connection).
+    /// A tenant's users with this email address (one per email connection), through the
+    /// `(tenant_id, identifier)` index.
     public func find(tenantID: UUID, email: String) async throws -> [User] {
         try await rows(
             client.query(
-                "\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND email = \(email) ORDER BY created_at", logger: logger))
+                "\(unescaped: Self.columns) WHERE tenant_id = \(tenantID) AND identifier = \(email) AND email IS NOT NULL ORDER BY created_at",
+                logger: logger))
     }
 
     public func find(id: String) async throws -> User? {
@@ -88,19 +90,35 @@ public struct UserRepository: PostgresRepository {
         public var identifier: String?
         /// Whether that channel is verified.
         public var verified: Bool?
+        /// Whether the user is blocked.
+        public var blocked: Bool?
 
-        public init(identifier: String? = nil, verified: Bool? = nil) {
+        public init(identifier: String? = nil, verified: Bool? = nil, blocked: Bool? = nil) {
             self.identifier = identifier
             self.verified = verified
+            self.blocked = blocked
         }
     }
 
-    /// Changes a user's identifier or verified flag in one statement; returns the user before and
-    /// after, or nil when there is none. A new identifier another user of the connection already
-    /// has is a unique violation (23505).
+    /// The new identifier of an ``update(id:_:)`` belongs to another user of the connection.
+    public struct IdentifierTaken: Error, CustomStringConvertible {
+        public var description: String { "another user of the connection already has this email address or phone number" }
+    }
+
+    /// Changes a user's identifier, verified flag or blocked flag in one statement; returns the
+    /// user before and after, or nil when there is none. A new identifier another user of the
+    /// connection already has throws ``IdentifierTaken`` (and changes nothing).
     ///
     /// Callers go through `UserDirectory`, which drops the cached identities of both identifiers.
     public func update(id: String, _ changes: Changes) async throws -> (before: User, after: User)? {
+        do {
+            return try await updateRow(id: id, changes)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw IdentifierTaken()
+        }
+    }
+
+    private func updateRow(id: String, _ changes: Changes) async throws -> (before: User, after: User)? {
         let sequence = try await client.query(
             """
             UPDATE users AS u SET
@@ -110,21 +128,22 @@ public struct UserRepository: PostgresRepository {
                 email_verified = CASE WHEN u.email IS NOT NULL THEN COALESCE(\(changes.verified), u.email_verified) ELSE u.email_verified END,
                 phone_verified = CASE WHEN u.phone_number IS NOT NULL THEN COALESCE(\(changes.verified), u.phone_verified)
                     ELSE u.phone_verified END,
+                blocked = COALESCE(\(changes.blocked), u.blocked),
                 updated_at = now()
             FROM (SELECT id, email, phone_number, email_verified, phone_verified FROM users WHERE id = \(id) FOR UPDATE) AS old
             WHERE u.id = old.id
             RETURNING old.email, old.phone_number, old.email_verified, old.phone_verified,
-                u.id, u.tenant_id, u.connection_id, u.email, u.phone_number, u.email_verified, u.phone_verified, u.blocked
+                u.id, u.tenant_id, u.connection_id, u.email, u.phone_number, u.email_verified, u.phone_verified, u.blocked, u.created_at
             """, logger: logger)
         for try await (
             oldEmail, oldPhone, oldEmailVerified, oldPhoneVerified, id, tenant, connection, email, phone, emailVerified, phoneVerified,
-            blocked
+            blocked, createdAt
         )
-            in sequence.decode((String?, String?, Bool, Bool, String, UUID, UUID, String?, String?, Bool, Bool, Bool).self)
+            in sequence.decode((String?, String?, Bool, Bool, String, UUID, UUID, String?, String?, Bool, Bool, Bool, Date).self)
         {
             let after = User(
                 id: id, tenantID: tenant, connectionID: connection, email: email, phoneNumber: phone, emailVerified: emailVerified,
-                phoneVerified: phoneVerified, blocked: blocked)
+                phoneVerified: phoneVerified, blocked: blocked, createdAt: createdAt)
             var before = after
             (before.email, before.phoneNumber, before.emailVerified, before.phoneVerified) = (
                 oldEmail, oldPhone, oldEmailVerified, oldPhoneVerified
@@ -154,18 +173,19 @@ public struct UserRepository: PostgresRepository {
             """, logger: logger)
     }
 
-    static let fields = "id, tenant_id, connection_id, email, phone_number, email_verified, phone_verified, blocked"
+    static let fields = "id, tenant_id, connection_id, email, phone_number, email_verified, phone_verified, blocked, created_at"
     static let columns = "SELECT \(fields) FROM users"
 
-    private func rows(_ sequence: PostgresRowSequence) async throws -> [User] {
+    /// The users of rows that hold ``fields``.
+    func rows(_ sequence: PostgresRowSequence) async throws -> [User] {
         var users: [User] = []
-        for try await (id, tenant, connection, email, phone, emailVerified, phoneVerified, blocked) in sequence.decode(
-            (String, UUID, UUID, String?, String?, Bool, Bool, Bool).self)
+        for try await (id, tenant, connection, email, phone, emailVerified, phoneVerified, blocked, createdAt) in sequence.decode(
+            (String, UUID, UUID, String?, String?, Bool, Bool, Bool, Date).self)
         {
             users.append(
                 User(
                     id: id, tenantID: tenant, connectionID: connection, email: email, phoneNumber: phone, emailVerified: emailVerified,
-                    phoneVerified: phoneVerified, blocked: blocked))
+                    phoneVerified: phoneVerified, blocked: blocked, createdAt: createdAt))
         }
         return users
     }
