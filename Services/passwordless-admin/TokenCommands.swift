@@ -83,14 +83,15 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a management token by its id.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "The token's id (printed by token create).") var id: String
+        @Flag(help: "Print one JSON object: the id revoked.") var json = false
 
         func run() async throws {
-            guard let uuid = UUID(uuidString: id) else { throw ValidationError("not a token id: \(id)") }
+            guard let uuid = UUID(uuidString: id) else { throw ValidationError("not a token id: \(id.prefix(64))") }
             let revoked = try await store.withPostgres { client in
                 try await ManagementTokenRepository(client: client, logger: .admin).revoke(id: uuid)
             }
             guard revoked else { throw ValidationError("no live token with id \(id)") }
-            print("revoked \(id.lowercased())")
+            Output.printOutcome("revoked \(id.lowercased())", fields: [("id", id.lowercased()), ("state", "revoked")], json: json)
         }
     }
 }
