@@ -394,6 +394,77 @@ def scenario_queue_and_dead(driver, site):
     check(not admin("dead", "list", "--json").stdout.strip(), "the purge emptied the dead letters")
 
 
+def start_login(connection, email):
+    reply = urllib.request.urlopen(urllib.request.Request(
+        GATEWAY + "/passwordless/start", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"client_id": CLIENT_ID, "connection": connection, "email": email, "send": "code"}).encode()),
+        timeout=15)
+    check(reply.status == 200, f"a login on {connection} is accepted")
+
+
+def scenario_tenant_objects(driver):
+    """The pages over the CLI's newest commands: connection list and test, keys list and revoke,
+    users search, block and delete, and one tenant's dead letters purged."""
+    base = f"/tenants/{TENANT}"
+    open_page(driver, f"{base}/connections")
+    check(not error(driver) and "mail2" in page_text(driver), "the connections page lists the tenant's connections")
+    open_page(driver, f"{base}/connections/email")
+    before = len(mails_to("try@console.example.com"))
+    submit(driver, "test-connection", {"to": "try@console.example.com"})
+    wait_for(driver, lambda d: "Test message queued" in notice(d), "the test message notice")
+    deadline = time.time() + 20
+    while time.time() < deadline and len(mails_to("try@console.example.com")) <= before:
+        time.sleep(0.2)
+    check(len(mails_to("try@console.example.com")) > before, "the test message arrived through the connection")
+
+    open_page(driver, f"{base}/keys")
+    submit(driver, "rotate-key", {"algorithm": "RS256"})
+    wait_for(driver, lambda d: "is current" in notice(d), "the rotated key")
+    keys = json.loads(admin("keys", "list", "--tenant", TENANT, "--json").stdout)
+    previous = [key["kid"] for key in keys if key["state"] == "previous"]
+    check(len(previous) == 1, "rotation left one previous key", keys)
+    driver.find_element("css selector", f"a[href$='/keys/{previous[0]}/revoke']").click()
+    wait_for(driver, lambda d: find_button(d, "Revoke key"), "the revocation's confirmation")
+    check(all(key["state"] != "revoked" for key in json.loads(admin("keys", "list", "--tenant", TENANT, "--json").stdout)),
+          "nothing is revoked before the confirmation")
+    find_button(driver, "Revoke key").click()
+    wait_for(driver, lambda d: "Revoked" in notice(d), "the revoked notice")
+    states = {key["kid"]: key["state"] for key in json.loads(admin("keys", "list", "--tenant", TENANT, "--json").stdout)}
+    check(states.get(previous[0]) == "revoked", "the key page revoked the previous key", states)
+    screenshot(driver, "keys")
+
+    start_login("email", "ada.lovelace@example.com")
+    start_login("email", "grace@example.com")
+    open_page(driver, f"{base}/users?q=ada")
+    rows = page_text(driver)
+    check("ada.lovelace@example.com" in rows and "grace@example.com" not in rows, "the users page finds a user by the start of her address")
+    find_button(driver, "Block").click()
+    wait_for(driver, lambda d: "Blocked" in notice(d), "the blocked notice")
+    found = json.loads(admin("user", "list", "--tenant", TENANT, "--query", 'email:"ada.lovelace@example.com"', "--json").stdout)
+    check(len(found) == 1 and found[0]["blocked"] is True, "the user is blocked", found)
+    screenshot(driver, "users")
+    driver.find_element("link text", "Delete").click()
+    wait_for(driver, lambda d: find_button(d, "Delete user"), "the deletion's confirmation")
+    find_button(driver, "Delete user").click()
+    wait_for(driver, lambda d: "Deleted" in notice(d), "the deleted notice")
+    found = json.loads(admin("user", "list", "--tenant", TENANT, "--query", "ada", "--json").stdout)
+    check(found == [], "the user is deleted", found)
+
+    start_login("refusing", "dies-again@example.com")
+    deadline = time.time() + 20
+    while time.time() < deadline and not admin("dead", "list", "--tenant", TENANT, "--json").stdout.strip():
+        time.sleep(0.2)
+    letters = [json.loads(line) for line in admin("dead", "list", "--tenant", TENANT, "--json").stdout.splitlines() if line.strip()]
+    check(len(letters) == 1, "one dead letter of the tenant", letters)
+    open_page(driver, f"{base}/dead")
+    check(letters[0]["job_id"] in page_text(driver), "the tenant's dead letters page lists it")
+    driver.find_element("link text", "Purge this tenant's dead letters…").click()
+    wait_for(driver, lambda d: find_button(d, "Purge dead letters"), "the tenant purge's confirmation")
+    find_button(driver, "Purge dead letters").click()
+    wait_for(driver, lambda d: "Purged" in notice(d), "the tenant purge's notice")
+    check(not admin("dead", "list", "--tenant", TENANT, "--json").stdout.strip(), "the tenant's dead letters are purged")
+
+
 def scenario_other_pages(driver):
     for name, path in [("apis", f"/tenants/{TENANT}/apis"), ("hooks", f"/tenants/{TENANT}/hooks"),
                        ("deliveries", f"/tenants/{TENANT}/deliveries")]:
@@ -450,6 +521,7 @@ def main():
                 scenario_client(driver)
                 scenario_connection(driver)
                 scenario_queue_and_dead(driver, site)
+                scenario_tenant_objects(driver)
                 scenario_other_pages(driver)
                 scenario_login_link(driver)
                 scenario_sign_out(driver)
