@@ -56,7 +56,8 @@ struct ConsoleBrowserTests {
             // Every change left an audit line naming the operator; no code or secret reached the console's log.
             let log = server.output
             #expect(log.contains("console change") && log.contains("operator=\(Self.operatorEmail)") && log.contains("client create"))
-            #expect(log.contains("--smtp-password ***"))
+            #expect(log.contains("--smtp-password=***"))
+            #expect(!log.contains("console request failed"), "a console request failed")
             let words = Set(log.split { !$0.isLetter && !$0.isNumber }.map(String.init))
             for secret in secrets where secret.allSatisfy(\.isNumber) ? words.contains(secret) : log.contains(secret) {
                 Issue.record("a secret reached the console's log: \(secret.prefix(2))…")

@@ -318,6 +318,12 @@ def scenario_client(driver):
     submit(driver, "create-client", {"name": "Console app", "callbacks": "not a url"})
     wait_for(driver, lambda d: error(d), "the refused client's error")
     check("--callbacks" in error(driver), "a bad form field gets the CLI's own one-line error", error(driver))
+    # A value that looks like a flag stays a value: it neither becomes an option nor breaks the form.
+    open_page(driver, f"/tenants/{TENANT}/clients/{client_id}")
+    submit(driver, "edit-client", {"name": "--secret"})
+    wait_for(driver, lambda d: "Saved" in notice(d) or error(d), "the flag-like name's outcome")
+    shown = admin_json("client", "show", client_id)
+    check(shown["name"] == "--secret" and shown["type"] == "confidential", "a name written like a flag is stored as a name", shown)
 
 
 def scenario_connection(driver):

@@ -32,7 +32,7 @@ struct APIsController {
         }
         router.post("/tenants/:tenant/apis/:identifier/delete") { _, context in
             let (tenant, identifier) = (TenantPage.tenant(context), PathSegment.decode(context.parameters.get("identifier")))
-            let outcome = await commands.change(["api", "delete", "--tenant", tenant, identifier], json: false, context: context)
+            let outcome = await commands.change(["api", "delete", "--tenant", tenant, "--", identifier], json: false, context: context)
             return await list(tenant, context: context, error: outcome.error)
         }
     }

@@ -26,7 +26,7 @@ struct ClientsController {
             return pages.render("page", page, context: context)
         }
         router.post("/tenants/:tenant/clients/:id/delete") { _, context in
-            let outcome = await commands.change(["client", "delete", id(context)], json: false, context: context)
+            let outcome = await commands.change(["client", "delete", "--", id(context)], json: false, context: context)
             return await list(
                 tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(id(context))." : nil, error: outcome.error)
         }
@@ -98,7 +98,7 @@ struct ClientsController {
     }
 
     func edit(_ tenant: String, _ id: String, context: ConsoleContext, error: String? = nil, form: FormBody? = nil) async -> Response {
-        let outcome = await commands.read(["client", "show", id])
+        let outcome = await commands.read(["client", "show", "--", id])
         var page = PageView(title: "Client \(id)")
         page.tenant = tenant
         page.error = error ?? outcome.error
@@ -112,10 +112,10 @@ struct ClientsController {
     }
 
     func update(_ tenant: String, _ id: String, context: ConsoleContext) async -> Response {
-        let current = await commands.read(["client", "show", id])
+        let current = await commands.read(["client", "show", "--", id])
         if let error = current.error { return await edit(tenant, id, context: context, error: error) }
         let arguments = FormArguments.arguments(context.form, fields: Self.fields(current.object, creating: false))
-        let outcome = await commands.change(["client", "update", id] + arguments, context: context)
+        let outcome = await commands.change(["client", "update"] + arguments + ["--", id], context: context)
         if let error = outcome.error { return await edit(tenant, id, context: context, error: error, form: context.form) }
         if outcome.object["client_secret"] != nil {
             return created(outcome.object, tenant: tenant, title: "Client updated", context: context)
@@ -124,7 +124,7 @@ struct ClientsController {
     }
 
     func rotate(_ tenant: String, _ id: String, context: ConsoleContext) async -> Response {
-        let outcome = await commands.change(["client", "rotate-secret", id], context: context)
+        let outcome = await commands.change(["client", "rotate-secret", "--", id], context: context)
         if let error = outcome.error { return await list(tenant, context: context, error: error) }
         return created(outcome.object, tenant: tenant, title: "New secret", context: context)
     }

@@ -31,10 +31,18 @@ struct CommandRunner: Sendable {
         }
     }
 
+    /// `arguments` with `options` added among its options: before a `--` that ends them (the
+    /// console writes one before every positional value that comes from a form or a path, so a
+    /// value such as a kid starting with `-` is never read as a flag), at the end otherwise.
+    static func adding(_ options: [String], to arguments: [String]) -> [String] {
+        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        return Array(arguments[..<end]) + options + Array(arguments[end...])
+    }
+
     func run(_ arguments: [String]) async -> Outcome {
         do {
             let (_, output) = try await Output.capture {
-                var command = try Admin.parseAsRoot(arguments + storeArguments)
+                var command = try Admin.parseAsRoot(Self.adding(storeArguments, to: arguments))
                 if var command = command as? any AsyncParsableCommand {
                     try await command.run()
                 } else {

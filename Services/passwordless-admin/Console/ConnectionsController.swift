@@ -141,7 +141,7 @@ struct ConnectionsController {
         _ tenant: String, _ name: String, context: ConsoleContext, notice: String? = nil, error: String? = nil, form: FormBody? = nil,
         result: [PageView.KeyValue]? = nil
     ) async -> Response {
-        let outcome = await commands.read(["connection", "show", "--tenant", tenant, name])
+        let outcome = await commands.read(["connection", "show", "--tenant", tenant, "--", name])
         var page = PageView(title: "Connection \(name)")
         page.tenant = tenant
         page.error = error ?? outcome.error
@@ -163,18 +163,18 @@ struct ConnectionsController {
     }
 
     func update(_ tenant: String, _ name: String, context: ConsoleContext) async -> Response {
-        let current = await commands.read(["connection", "show", "--tenant", tenant, name])
+        let current = await commands.read(["connection", "show", "--tenant", tenant, "--", name])
         if let error = current.error { return await edit(tenant, name, context: context, error: error) }
         let arguments = FormArguments.arguments(context.form, fields: Self.fields(current.object, creating: false))
         guard !arguments.isEmpty else { return await edit(tenant, name, context: context, notice: "Nothing changed.") }
-        let outcome = await commands.change(["connection", "update", "--tenant", tenant, name] + arguments, context: context)
+        let outcome = await commands.change(["connection", "update", "--tenant", tenant] + arguments + ["--", name], context: context)
         if let error = outcome.error { return await edit(tenant, name, context: context, error: error, form: context.form) }
         return Pages.redirect(listPath(tenant) + "/\(PathSegment.encode(name))?notice=saved")
     }
 
     func test(_ tenant: String, _ name: String, context: ConsoleContext) async -> Response {
         let to = context.form.text("to") ?? ""
-        let outcome = await commands.change(["connection", "test", "--tenant", tenant, name, "--to", to], context: context)
+        let outcome = await commands.change(["connection", "test", "--tenant", tenant, "--to=\(to)", "--", name], context: context)
         let notice = outcome.error == nil ? "Test message queued (job \(JSONText.text(outcome.object["job_id"])))." : nil
         return await edit(tenant, name, context: context, notice: notice, error: outcome.error)
     }

@@ -6,12 +6,12 @@ struct ConsoleCommands: Sendable {
 
     /// A read: `--json` is added.
     func read(_ arguments: [String]) async -> CommandRunner.Outcome {
-        await runner.run(arguments + ["--json"])
+        await runner.run(CommandRunner.adding(["--json"], to: arguments))
     }
 
     /// A change by the signed-in operator, audited; `json` adds `--json` (commands that print an object).
     func change(_ arguments: [String], json: Bool = true, context: ConsoleContext) async -> CommandRunner.Outcome {
-        let outcome = await runner.run(arguments + (json ? ["--json"] : []))
+        let outcome = await runner.run(CommandRunner.adding(json ? ["--json"] : [], to: arguments))
         audit.record(operator: context.operatorEmail, arguments: arguments, error: outcome.error)
         return outcome
     }

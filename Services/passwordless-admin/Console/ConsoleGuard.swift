@@ -47,6 +47,10 @@ struct ConsoleGuard: RouterMiddleware {
             }
         } catch let error as HTTPError where error.status == .contentTooLarge {
             response = pages.message(status: .contentTooLarge, title: "Too large", text: "The form is too large.", context: context)
+        } catch let error as HTTPError where error.status.code < 500 {
+            // A route that does not exist, a method it does not take: what the caller asked for.
+            response = pages.message(
+                status: error.status, title: error.status.reasonPhrase, text: "There is no such page.", context: context)
         } catch {
             context.logger.error("console request failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             response = pages.message(

@@ -20,7 +20,7 @@ struct DeadLettersController {
             await inspect(id(context), tenant: request.uri.queryParameters.get("tenant"), context: context)
         }
         router.post("/dead/jobs/:id/requeue") { _, context in
-            let outcome = await commands.change(["dead", "requeue", id(context)], json: false, context: context)
+            let outcome = await commands.change(["dead", "requeue", "--", id(context)], json: false, context: context)
             let back = context.form.text("tenant")
             if let error = outcome.error { return await list(tenant: back, context: context, error: error) }
             return Pages.redirect(listPath(back) + "?done=requeued")

@@ -3,7 +3,8 @@ import Foundation
 /// Turns a posted form into CLI flags: each field's `name` is its flag. A field whose value is
 /// what the form showed (its `value`, the object's current one) is left out, so an update
 /// changes only what the operator changed; a checked checkbox is the bare flag; a choice whose
-/// value starts with `--` is that flag by itself (`--disable-signup`).
+/// value is a flag (`--disable-signup`) is that flag by itself. Values are written `--flag=value`,
+/// so one that starts with `-` stays a value.
 enum FormArguments {
     static func arguments(_ form: FormBody, fields: [PageView.Field]) -> [String] {
         var arguments: [String] = []
@@ -14,10 +15,11 @@ enum FormArguments {
                 continue
             }
             guard !value.isEmpty, value != field.value else { continue }
-            if value.hasPrefix("--") {
+            if field.isSelect, value.hasPrefix("--") {
+                guard field.options.contains(where: { $0.value == value }) else { continue }
                 arguments.append(value)
             } else {
-                arguments += ["--\(field.name)", value]
+                arguments.append("--\(field.name)=\(value)")
             }
         }
         return arguments

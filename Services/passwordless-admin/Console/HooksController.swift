@@ -34,7 +34,7 @@ struct HooksController {
         }
         router.post("/tenants/:tenant/hooks/:id/delete") { _, context in
             let (tenant, id) = (TenantPage.tenant(context), PathSegment.decode(context.parameters.get("id")))
-            let outcome = await commands.change(["hook", "delete", "--tenant", tenant, id], json: false, context: context)
+            let outcome = await commands.change(["hook", "delete", "--tenant", tenant, "--", id], json: false, context: context)
             return await list(tenant, context: context, error: outcome.error)
         }
     }

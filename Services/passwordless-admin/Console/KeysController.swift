@@ -25,7 +25,7 @@ struct KeysController {
         }
         router.post("/tenants/:tenant/keys/:kid/revoke") { _, context in
             let (tenant, kid) = (TenantPage.tenant(context), PathSegment.decode(context.parameters.get("kid")))
-            let outcome = await commands.change(["keys", "revoke", "--tenant", tenant, kid], json: false, context: context)
+            let outcome = await commands.change(["keys", "revoke", "--tenant", tenant, "--", kid], json: false, context: context)
             return await list(tenant, context: context, notice: outcome.error == nil ? "Revoked \(kid)." : nil, error: outcome.error)
         }
     }

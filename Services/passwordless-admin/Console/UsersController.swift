@@ -13,7 +13,7 @@ struct UsersController {
         for action in ["block", "unblock"] {
             router.post("/tenants/:tenant/users/:id/\(action)") { _, context in
                 let (tenant, id) = (TenantPage.tenant(context), PathSegment.decode(context.parameters.get("id")))
-                let outcome = await commands.change(["user", action, "--tenant", tenant, id], context: context)
+                let outcome = await commands.change(["user", action, "--tenant", tenant, "--", id], context: context)
                 let notice = outcome.error == nil ? "\(action == "block" ? "Blocked" : "Unblocked") \(id)." : nil
                 return await list(tenant, query: context.form.text("q") ?? "", context: context, notice: notice, error: outcome.error)
             }
@@ -28,7 +28,7 @@ struct UsersController {
         }
         router.post("/tenants/:tenant/users/:id/delete") { _, context in
             let (tenant, id) = (TenantPage.tenant(context), PathSegment.decode(context.parameters.get("id")))
-            let outcome = await commands.change(["user", "delete", "--tenant", tenant, id], json: false, context: context)
+            let outcome = await commands.change(["user", "delete", "--tenant", tenant, "--", id], json: false, context: context)
             return await list(
                 tenant, query: "", context: context, notice: outcome.error == nil ? "Deleted \(id)." : nil, error: outcome.error)
         }
@@ -39,7 +39,7 @@ struct UsersController {
         page.tenant = tenant
         page.notice = notice
         page.search = .init(action: TenantPage.path(tenant, "users"), label: "Email or phone number", query: query)
-        let outcome = await commands.read(["user", "list", "--tenant", tenant] + (query.isEmpty ? [] : ["--query", query]))
+        let outcome = await commands.read(["user", "list", "--tenant", tenant] + (query.isEmpty ? [] : ["--query=\(query)"]))
         page.error = error ?? outcome.error
         let builder = TableBuilder(
             columns: [
