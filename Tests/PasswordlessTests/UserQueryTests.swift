@@ -48,5 +48,7 @@ struct UserQueryTests {
         #expect(throws: UserSearchError.self) { try UserPage(page: nil, perPage: "101") }
         #expect(throws: UserSearchError.self) { try UserPage(page: 10, perPage: 100) }
         #expect(throws: UserSearchError.self) { try UserPage(page: "99999999999999", perPage: nil) }
+        // A page whose offset overflows an Int is refused, not a crash.
+        #expect(throws: UserSearchError.self) { try UserPage(page: String(Int.max / 2), perPage: "100") }
     }
 }

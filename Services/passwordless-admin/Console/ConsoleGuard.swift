@@ -8,6 +8,8 @@ import Hummingbird
 struct ConsoleGuard: RouterMiddleware {
     typealias Context = ConsoleContext
     let sessions: OperatorSessions
+    /// `CONSOLE_OPERATORS` as the console started: a session of an address no longer listed ends.
+    let operators: OperatorList
     let pages: Pages
     /// `Secure` on the cookies unless the console listens on loopback.
     let secureCookies: Bool
@@ -23,8 +25,12 @@ struct ConsoleGuard: RouterMiddleware {
         var context = context
         var response: Response
         do {
-            if let token = Self.cookie(Self.cookie, in: request) {
-                context.session = try await sessions.find(token)
+            if let token = Self.cookie(Self.cookie, in: request), let session = try await sessions.find(token) {
+                if operators.match(session.email) != nil {
+                    context.session = session
+                } else {
+                    try await sessions.delete(token)
+                }
             }
             if request.method == .post {
                 let body = try await request.collectBody(upTo: Self.maximumForm)

@@ -38,7 +38,9 @@ enum ConsoleServer {
 
         let pages = try Pages()
         let sessions = OperatorSessions(redis: redis)
-        let guardian = ConsoleGuard(sessions: sessions, pages: pages, secureCookies: !settings.isLoopback)
+        let guardian = ConsoleGuard(
+            sessions: sessions, operators: settings.operators, pages: pages,
+            secureCookies: !settings.isLoopback || settings.publicURL.lowercased().hasPrefix("https:"))
         let audit = ConsoleAudit()
         let commands = ConsoleCommands(runner: CommandRunner(storeArguments: settings.storeArguments), audit: audit)
 

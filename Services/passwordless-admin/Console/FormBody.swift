@@ -1,6 +1,8 @@
 import Foundation
 
-/// An `application/x-www-form-urlencoded` body, as the console's forms post it.
+/// An `application/x-www-form-urlencoded` body, as the console's forms post it (or a query
+/// string, which browsers encode the same way: `+` for a space). Line breaks are read as `\n`:
+/// browsers post a textarea's as CRLF.
 struct FormBody: Sendable {
     /// Each field's value; a field given twice keeps its last value.
     private(set) var values: [String: String] = [:]
@@ -24,6 +26,6 @@ struct FormBody: Sendable {
     }
 
     private static func decode(_ part: Substring) -> String? {
-        String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding?.replacingOccurrences(of: "\r\n", with: "\n")
     }
 }

@@ -18,7 +18,7 @@ struct KeysController {
         router.get("/tenants/:tenant/keys/:kid/revoke") { _, context in
             let (tenant, kid) = (TenantPage.tenant(context), PathSegment.decode(context.parameters.get("kid")))
             let page = TenantPage.confirm(
-                "Revoke the key \(kid)? Tokens it signed stop verifying at once.",
+                "Revoke the key \(kid)? It leaves the JWKS, and tokens it signed stop verifying within about 90 s.",
                 action: TenantPage.path(tenant, "keys/\(PathSegment.encode(kid))/revoke"), button: "Revoke key",
                 cancel: TenantPage.path(tenant, "keys"), tenant: tenant, title: "Revoke key")
             return pages.render("page", page, context: context)

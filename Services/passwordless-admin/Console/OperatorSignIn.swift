@@ -31,13 +31,13 @@ struct OperatorSignIn: Sendable {
     /// Sends a code to `email` when it is an operator's address; anyone else gets nothing, and
     /// the caller answers both the same way. A refusal (rate limit, lockout, blocked) is logged
     /// without the address and sends nothing.
-    func sendCode(to email: String) async {
+    func sendCode(to email: String, clientIP: String?) async {
         guard let address = settings.operators.match(email), let recipient = Recipient(address, strategy: .email) else { return }
         do {
             let (tenant, connection) = try await emailConnection()
             let started = try await starter.start(
                 tenant: tenant, connection: connection, recipient: recipient, clientID: Self.clientID,
-                applicationName: "Passwordless console", language: nil, clientIP: nil, signupAllowed: true)
+                applicationName: "Passwordless console", language: nil, clientIP: clientIP, signupAllowed: true)
             logger.info("console code sent", metadata: ["tenant": "\(tenant.name)", "job": "\(started.jobID ?? "none")"])
         } catch {
             logger.warning("console code not sent", metadata: ["reason": "\(Self.describe(error))"])

@@ -137,5 +137,7 @@ struct PageView {
 
     struct SignInView {
         var askCode: Bool
+        /// Where the "Sign in" button of a one-time link posts; nil on the code pages.
+        var linkAction: String?
     }
 }

@@ -2,8 +2,12 @@ import Foundation
 import Hummingbird
 
 /// Signing in and out: `/signin` asks for an address and sends an operator a code (anyone else
-/// gets the same page and nothing); `/signin/code` checks it; `/login-link/<token>` spends a
-/// one-time link from `console login-link`; `POST /signout` ends the session.
+/// gets the same page and nothing); `/signin/code` checks it; `/login-link/<token>` shows a
+/// "Sign in" button whose POST spends the one-time link from `console login-link` (so a link
+/// preview or a mail scanner fetching it spends nothing); `POST /signout` ends the session.
+///
+/// Nothing an outsider can time tells an operator's address from another: the code is sent in
+/// the background after the answer, and a code check answers no sooner than ``checkFloor``.
 struct SignInController {
     let sessions: OperatorSessions
     let signIn: OperatorSignIn
@@ -20,7 +24,12 @@ struct SignInController {
             return page(askCode: true, context: context)
         }
         router.post("/signin/code") { request, context in try await finish(request, context: context) }
-        router.get("/login-link/:token") { _, context in try await redeem(context.parameters.get("token") ?? "", context: context) }
+        router.get("/login-link/:token") { _, context in
+            var page = PageView(title: "Sign in")
+            page.signIn = .init(askCode: false, linkAction: "/login-link/\(PathSegment.encode(context.parameters.get("token") ?? ""))")
+            return pages.render("signin", page, context: context)
+        }
+        router.post("/login-link/:token") { _, context in try await redeem(context.parameters.get("token") ?? "", context: context) }
         router.post("/signout") { request, context in
             if let token = ConsoleGuard.cookie(ConsoleGuard.cookie, in: request) {
                 try await sessions.delete(token)
@@ -46,13 +55,24 @@ struct SignInController {
             return page(askCode: false, context: context, error: "Type your email address.")
         }
         let token = try await sessions.startSignIn(email: email)
-        await signIn.sendCode(to: email)
+        let (signIn, clientIP) = (self.signIn, context.remoteAddress?.ipAddress)
+        Task { await signIn.sendCode(to: email, clientIP: clientIP) }
         var response = Pages.redirect("/signin/code")
         response.headers[.setCookie] = guardian.setCookie(ConsoleGuard.signInCookie, token, maxAge: OperatorSessions.pendingSeconds)
         return response
     }
 
+    /// The least time a code check takes, right or wrong, operator or not.
+    static let checkFloor: Duration = .milliseconds(400)
+
     func finish(_ request: Request, context: ConsoleContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await check(request, context: context)
+        try? await Task.sleep(until: started + Self.checkFloor, clock: .continuous)
+        return response
+    }
+
+    private func check(_ request: Request, context: ConsoleContext) async throws -> Response {
         guard let pending = ConsoleGuard.cookie(ConsoleGuard.signInCookie, in: request),
             let email = try await sessions.pendingSignIn(pending)
         else { return page(askCode: false, context: context, error: "That sign-in has expired. Start again.") }

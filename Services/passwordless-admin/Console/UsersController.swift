@@ -8,7 +8,7 @@ struct UsersController {
 
     func addRoutes(to router: Router<ConsoleContext>) {
         router.get("/tenants/:tenant/users") { request, context in
-            await list(TenantPage.tenant(context), query: request.uri.queryParameters.get("q") ?? "", context: context)
+            await list(TenantPage.tenant(context), query: FormBody(request.uri.query ?? "").text("q") ?? "", context: context)
         }
         for action in ["block", "unblock"] {
             router.post("/tenants/:tenant/users/:id/\(action)") { _, context in

@@ -22,7 +22,8 @@ public struct UserPage: Sendable, Equatable {
         guard (1...Self.maximumSize).contains(perPage) else {
             throw UserSearchError(.perPage, "must be between 1 and \(Self.maximumSize)")
         }
-        guard page * perPage < Self.window else {
+        let (first, overflow) = page.multipliedReportingOverflow(by: perPage)
+        guard !overflow, first < Self.window else {
             throw UserSearchError(
                 .page, "goes past the first \(Self.window) results, which is as far as a search pages; narrow the search instead")
         }
