@@ -21,7 +21,7 @@ extension ManagementController {
             changed = try await saving(context) { try await users.update(id: target.user.id, changes) }
         } catch is UserRepository.IdentifierTaken {
             let what = target.connection.strategy == .sms ? "phone number" : "email address"
-            throw APIError(status: 409, error: "Conflict", description: "Another user of the connection already has this \(what).")
+            throw APIError(status: 409, error: "auth0_idp_error", description: "Another user of the connection already has this \(what).")
         }
         guard let changed else { throw UserReference.inexistent }
         context.logger.info("user changed", metadata: ["tenant": "\(tenant.name)", "user": "\(changed.id)"])

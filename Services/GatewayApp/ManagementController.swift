@@ -92,7 +92,7 @@ struct ManagementController {
         } else {
             let (found, created) = try await users.findOrCreate(
                 tenantID: tenant.id, connection: connection, identifier: recipient.normalized, verified: verified)
-            guard created else { throw APIError(status: 409, error: "Conflict", description: "The user already exists.") }
+            guard created else { throw APIError(status: 409, error: "auth0_idp_error", description: "The user already exists.") }
             (user, status) = (found, .created)
         }
         return EditedResponse(status: status, response: UserAnswer(user, connection: connection))

@@ -121,8 +121,8 @@ struct ManagementAPITests {
             for (parameters, fragment) in refused {
                 let reply = try await Self.search(stack, token: token, parameters)
                 #expect(reply.status == 400, "\(parameters): \(Self.text(reply))")
-                #expect(reply.json?["error"] as? String == "invalid_query_string", "\(parameters)")
-                #expect((reply.json?["error_description"] as? String)?.contains(fragment) == true, "\(parameters): \(Self.text(reply))")
+                #expect(reply.json?["errorCode"] as? String == "invalid_query_string", "\(parameters)")
+                #expect((reply.json?["message"] as? String)?.contains(fragment) == true, "\(parameters): \(Self.text(reply))")
             }
             let last = try await Self.search(stack, token: token, ["page": "9", "per_page": "100"])
             #expect(last.status == 200, "the window's last page: \(Self.text(last))")
@@ -146,7 +146,7 @@ struct ManagementAPITests {
             ]
             for (method, path, body, scope) in routes {
                 let anonymous = try await Self.call(stack, method, path, token: nil, json: body)
-                #expect(anonymous.status == 401 && anonymous.json?["error"] as? String == "unauthorized", "\(method) \(path)")
+                #expect(anonymous.status == 401 && anonymous.json?["errorCode"] as? String == "unauthorized", "\(method) \(path)")
                 let unknown = try await Self.call(stack, method, path, token: "not-a-token", json: body)
                 #expect(unknown.status == 401, "\(method) \(path)")
                 let other = try await Self.token(stack, scope, tenant: "globex")
@@ -157,8 +157,8 @@ struct ManagementAPITests {
                 #expect(onItsOwnHost.status == (path == "/api/v2/users" ? 200 : 404), "acme's user is not globex's: \(method) \(path)")
                 guard scope != "read:users" else { continue }
                 let unscoped = try await Self.call(stack, method, path, token: reader, json: body)
-                #expect(unscoped.status == 403 && unscoped.json?["error"] as? String == "insufficient_scope", "\(method) \(path)")
-                #expect((unscoped.json?["error_description"] as? String)?.hasSuffix(scope) == true)
+                #expect(unscoped.status == 403 && unscoped.json?["errorCode"] as? String == "insufficient_scope", "\(method) \(path)")
+                #expect((unscoped.json?["message"] as? String)?.hasSuffix(scope) == true)
             }
 
             let creation = ContinuousClock.now
@@ -172,7 +172,7 @@ struct ManagementAPITests {
             try await Task.sleep(until: creation + .seconds(6.5))
             let expired = try await Self.call(stack, "GET", "/api/v2/users", token: expiring)
             #expect(
-                expired.status == 401 && expired.json?["error"] as? String == "unauthorized",
+                expired.status == 401 && expired.json?["errorCode"] as? String == "unauthorized",
                 "expired, though cached: \(Self.text(expired))")
             let refused = await TestEnvironment.eventually(within: .seconds(12)) {
                 (try? await Self.call(stack, "GET", "/api/v2/users", token: revocableToken).status) == 401
@@ -236,12 +236,15 @@ struct ManagementAPITests {
             ]
             for (body, error, fragment) in refused {
                 let reply = try await Self.call(stack, "PATCH", path, token: token, json: body)
-                #expect(reply.status == 400 && reply.json?["error"] as? String == error, "\(body): \(Self.text(reply))")
-                #expect((reply.json?["error_description"] as? String)?.contains(fragment) == true, "\(body): \(Self.text(reply))")
+                #expect(reply.status == 400 && reply.json?["errorCode"] as? String == error, "\(body): \(Self.text(reply))")
+                #expect((reply.json?["message"] as? String)?.contains(fragment) == true, "\(body): \(Self.text(reply))")
             }
             let missing = try await Self.call(
                 stack, "PATCH", "/api/v2/users/0123456789abcdef01234567", token: token, json: ["blocked": true])
-            #expect(missing.status == 404 && missing.json?["error"] as? String == "inexistent_user")
+            #expect(missing.status == 404 && missing.json?["errorCode"] as? String == "inexistent_user")
+            // Auth0's Management API shape, which its management SDKs read.
+            #expect(missing.json?["statusCode"] as? Int == 404 && missing.json?["error"] as? String == "Not Found", "\(Self.text(missing))")
+            #expect(missing.json?["message"] as? String == "The user does not exist.", "\(Self.text(missing))")
 
             let mail = try await Self.createUser(stack, token: token, ["connection": "email", "email": "ann@example.com"])
             let changed = try await Self.call(
@@ -266,9 +269,9 @@ struct ManagementAPITests {
             let deleted = try await Self.call(stack, "DELETE", "/api/v2/users/sms|\(id)", token: token)
             #expect(deleted.status == 204 && deleted.body.isEmpty, "\(Self.text(deleted))")
             let gone = try await Self.call(stack, "GET", "/api/v2/users/\(id)", token: token)
-            #expect(gone.status == 404 && gone.json?["error"] as? String == "inexistent_user")
+            #expect(gone.status == 404 && gone.json?["errorCode"] as? String == "inexistent_user")
             let twice = try await Self.call(stack, "DELETE", "/api/v2/users/\(id)", token: token)
-            #expect(twice.status == 404 && twice.json?["error"] as? String == "inexistent_user")
+            #expect(twice.status == 404 && twice.json?["errorCode"] as? String == "inexistent_user")
             #expect(Self.array(try await Self.search(stack, token: token, [:])).isEmpty)
 
             let again = try await IdentityFlowTests.start(stack, tenant.clientID, phone: phone)

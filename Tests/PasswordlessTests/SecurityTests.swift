@@ -253,7 +253,7 @@ struct SecurityTests {
             let writer = try await stack.create(["token", "create", "--tenant", "acme", "--scopes", "create:users"])
             let body: [String: Any] = ["connection": "sms", "phone_number": "+14155555000"]
             let scoped = try await stack.post("/api/v2/users", json: body, headers: ["Authorization": "Bearer \(reader)"])
-            #expect(scoped.status == 403 && scoped.json?["error"] as? String == "insufficient_scope")
+            #expect(scoped.status == 403 && scoped.json?["errorCode"] as? String == "insufficient_scope")
             let other = try await stack.post(
                 "/api/v2/users", json: body,
                 headers: ["Authorization": "Bearer \(writer["token"] as! String)", "Host": "globex.example.com"])

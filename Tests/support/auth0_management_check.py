@@ -41,8 +41,10 @@ client.users.delete(created[2])
 try:
     client.users.get(created[2])
     raise SystemExit("FAILED: a deleted user is still there")
-except NotFoundError:
-    print("ok: a deleted user is 404")
+except NotFoundError as error:
+    body = error.body if isinstance(error.body, dict) else {}
+    check(body.get("errorCode") == "inexistent_user" and body.get("statusCode") == 404 and body.get("error") == "Not Found",
+          f"a deleted user is 404 with Auth0's Management API error body: {body}")
 remaining = [user.user_id for user in client.users.list(search_engine="v3")]
 check(remaining == [created[1], created[0]], "the deleted user is gone from the list")
 print("auth0-python management: all checks passed")

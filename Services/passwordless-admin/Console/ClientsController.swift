@@ -8,7 +8,7 @@ struct ClientsController {
 
     func addRoutes(to router: Router<ConsoleContext>) {
         router.get("/tenants/:tenant/clients") { request, context in
-            await list(tenant(context), context: context, notice: request.uri.queryParameters.get("saved").map { "Saved \($0)." })
+            await list(tenant(context), context: context, notice: request.uri.queryParameters.get("saved").flatMap(Self.savedNotice))
         }
         router.post("/tenants/:tenant/clients") { _, context in await create(tenant(context), context: context) }
         router.get("/tenants/:tenant/clients/:id") { _, context in await edit(tenant(context), id(context), context: context) }
@@ -130,6 +130,14 @@ struct ClientsController {
     }
 
     /// What `create`, `update` or `rotate-secret` printed; a secret is shown here once and never again.
+    /// "Saved <client_id>." for a client id (letters, digits, `-` and `_`), else nothing: a crafted
+    /// link cannot put other words on the page.
+    static func savedNotice(_ id: String) -> String? {
+        guard (1...64).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+        else { return nil }
+        return "Saved \(id)."
+    }
+
     func created(_ object: [String: Any], tenant: String, title: String, context: ConsoleContext) -> Response {
         let page = TenantPage.result(
             object, title: title, tenant: tenant, back: TenantPage.path(tenant, "clients"), secretKey: "client_secret")

@@ -27,7 +27,7 @@ struct ConnectionsController {
         }
         router.post("/tenants/:tenant/connections/:name/delete") { _, context in
             let outcome = await commands.change(
-                ["connection", "delete", "--tenant", tenant(context), name(context)], json: false, context: context)
+                ["connection", "delete", "--tenant", tenant(context), "--yes", "--", name(context)], json: false, context: context)
             return await list(
                 tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(name(context))." : nil, error: outcome.error)
         }

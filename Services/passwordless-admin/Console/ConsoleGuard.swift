@@ -25,7 +25,9 @@ struct ConsoleGuard: RouterMiddleware {
         var context = context
         var response: Response
         do {
-            if let token = Self.cookie(Self.cookie, in: request), let session = try await sessions.find(token) {
+            if let token = Self.cookie(Self.cookie, in: request),
+                let session = try await sessions.find(token, touch: request.uri.path != "/queue/live")
+            {
                 if operators.match(session.email) != nil {
                     context.session = session
                 } else {

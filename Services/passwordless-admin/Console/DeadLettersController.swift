@@ -39,7 +39,7 @@ struct DeadLettersController {
         router.post("/dead/purge") { request, context in
             let tenant = request.uri.queryParameters.get("tenant")
             let outcome = await commands.change(
-                ["dead", "purge"] + (tenant.map { ["--tenant", $0] } ?? []), json: false, context: context)
+                ["dead", "purge", "--yes"] + (tenant.map { ["--tenant", $0] } ?? []), json: false, context: context)
             if let error = outcome.error { return await list(tenant: tenant, context: context, error: error) }
             return Pages.redirect(listPath(tenant) + "?done=purged")
         }

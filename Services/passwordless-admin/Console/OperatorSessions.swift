@@ -49,9 +49,10 @@ struct OperatorSessions: Sendable {
         return token
     }
 
-    /// The session of `token`, its idle expiry pushed back; nil when there is none or it is
+    /// The session of `token`, its idle expiry pushed back unless `touch` is false (the queue
+    /// page's polling, which is not the operator's activity); nil when there is none or it is
     /// past its absolute expiry (then it is deleted).
-    func find(_ token: String, now: Date = Date()) async throws -> Session? {
+    func find(_ token: String, touch: Bool = true, now: Date = Date()) async throws -> Session? {
         let key = Self.key("session", token)
         let fields = try await redis.send("HGETALL", key).array ?? []
         var values: [String: String] = [:]
@@ -63,7 +64,7 @@ struct OperatorSessions: Sendable {
             _ = try await redis.send("DEL", key)
             return nil
         }
-        _ = try await redis.send("EXPIRE", key, String(Self.idleSeconds))
+        if touch { _ = try await redis.send("EXPIRE", key, String(Self.idleSeconds)) }
         return Session(email: email, csrf: csrf)
     }
 

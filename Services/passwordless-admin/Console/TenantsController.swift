@@ -21,7 +21,8 @@ struct TenantsController {
         let outcome = await commands.read(["tenant", "list"])
         var page = PageView(title: "Tenants")
         page.error = error ?? outcome.error
-        page.notice = notice.map { "Tenant \($0) created." }
+        // Only a tenant name makes a notice: a crafted link cannot put other words on the page.
+        page.notice = notice.flatMap { (try? TenantCommand.checkName($0)) != nil ? "Tenant \($0) created." : nil }
         let builder = TableBuilder(columns: [
             .init("Name", "name", link: { "/tenants/\(PathSegment.encode(JSONText.text($0["name"])))/clients" }), .init("Domain", "domain"),
             .init("Id", "id"),

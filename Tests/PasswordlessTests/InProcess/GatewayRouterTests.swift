@@ -175,7 +175,8 @@ struct GatewayRouterTests {
         try await Self.withGateway { fixture, client in
             let anonymous = try await client.execute(uri: "/api/v2/users-by-email?email=a@example.com", method: .get)
             #expect(anonymous.status == .unauthorized)
-            #expect(anonymous.auth0Error.error == "unauthorized")
+            #expect(anonymous.managementError.code == "unauthorized" && anonymous.managementError.statusCode == 401)
+            #expect(anonymous.managementError.error == "Unauthorized")
             let bearer: HTTPFields = [.authorization: "Bearer \(fixture.managementToken)"]
             let created = try await RouterTest.post(
                 client, "/api/v2/users", ["connection": "email", "email": "bo@example.com", "email_verified": true], headers: bearer)
@@ -192,7 +193,7 @@ struct GatewayRouterTests {
             #expect(shown.object["email"] as? String == "bo@example.com")
             let unknown = try await client.execute(uri: "/api/v2/users/email%7Cffffffffffffffffffffffff", method: .get, headers: bearer)
             #expect(unknown.status == .notFound)
-            #expect(unknown.auth0Error.error == "inexistent_user")
+            #expect(unknown.managementError.code == "inexistent_user" && unknown.managementError.message == "The user does not exist.")
             #expect(try await fixture.queuedJobs() == 0)
         }
     }

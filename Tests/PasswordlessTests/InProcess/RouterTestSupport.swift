@@ -53,5 +53,11 @@ extension TestResponse {
         (object["error"] as? String, object["error_description"] as? String)
     }
 
+    /// The Management API's error body (`/api/v2/…`): `errorCode`, `message`, and the status
+    /// with its reason phrase.
+    var managementError: (code: String?, message: String?, statusCode: Int?, error: String?) {
+        (object["errorCode"] as? String, object["message"] as? String, object["statusCode"] as? Int, object["error"] as? String)
+    }
+
     var text: String { String(buffer: body) }
 }
