@@ -478,7 +478,9 @@ def scenario_other_pages(driver):
         check(not error(driver), f"the {name} page reads its command", error(driver))
         screenshot(driver, name)
     open_page(driver, f"/tenants/{TENANT}/hooks")
-    submit(driver, "create-hook", {"url": "https://hooks.example.com/in"})
+    # A hook URL whose path is its secret (as Slack's are): the audit line keeps its host only.
+    submit(driver, "create-hook", {"url": "https://hooks.example.com/services/T0/B0/hook-path-secret-9c1"})
+    SECRETS_SEEN.append("hook-path-secret-9c1")
     wait_for(driver, lambda d: result(d).get("secret"), "the new hook's secret")
     SECRETS_SEEN.append(result(driver)["secret"])
 

@@ -26,6 +26,9 @@ struct ClientsController {
             return pages.render("page", page, context: context)
         }
         router.post("/tenants/:tenant/clients/:id/delete") { _, context in
+            if let error = await foreign(tenant(context), id(context)) {
+                return await list(tenant(context), context: context, error: error)
+            }
             let outcome = await commands.change(["client", "delete", "--", id(context)], json: false, context: context)
             return await list(
                 tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(id(context))." : nil, error: outcome.error)
@@ -97,10 +100,21 @@ struct ClientsController {
         return created(outcome.object, tenant: tenant, title: "Client created", context: context)
     }
 
+    /// Why the client `id` cannot be changed under `tenant`'s pages (it is another tenant's, or
+    /// there is none); nil when it is the tenant's. (`client …` commands name a client by its id
+    /// alone.)
+    func foreign(_ tenant: String, _ id: String) async -> String? {
+        let shown = await commands.read(["client", "show", "--", id])
+        if let error = shown.error { return error }
+        return JSONText.text(shown.object["tenant"]) == tenant ? nil : "tenant \(tenant) has no client \(id)"
+    }
+
     func edit(_ tenant: String, _ id: String, context: ConsoleContext, error: String? = nil, form: FormBody? = nil) async -> Response {
         let outcome = await commands.read(["client", "show", "--", id])
         var page = PageView(title: "Client \(id)")
         page.tenant = tenant
+        let mismatch = outcome.error == nil && JSONText.text(outcome.object["tenant"]) != tenant
+        if mismatch { return await list(tenant, context: context, error: "tenant \(tenant) has no client \(id)") }
         page.error = error ?? outcome.error
         let fields = Self.fields(outcome.object, creating: false)
         page.forms = [
@@ -114,6 +128,9 @@ struct ClientsController {
     func update(_ tenant: String, _ id: String, context: ConsoleContext) async -> Response {
         let current = await commands.read(["client", "show", "--", id])
         if let error = current.error { return await edit(tenant, id, context: context, error: error) }
+        if JSONText.text(current.object["tenant"]) != tenant {
+            return await list(tenant, context: context, error: "tenant \(tenant) has no client \(id)")
+        }
         let arguments = FormArguments.arguments(context.form, fields: Self.fields(current.object, creating: false))
         let outcome = await commands.change(["client", "update"] + arguments + ["--", id], context: context)
         if let error = outcome.error { return await edit(tenant, id, context: context, error: error, form: context.form) }
@@ -124,12 +141,12 @@ struct ClientsController {
     }
 
     func rotate(_ tenant: String, _ id: String, context: ConsoleContext) async -> Response {
+        if let error = await foreign(tenant, id) { return await list(tenant, context: context, error: error) }
         let outcome = await commands.change(["client", "rotate-secret", "--", id], context: context)
         if let error = outcome.error { return await list(tenant, context: context, error: error) }
         return created(outcome.object, tenant: tenant, title: "New secret", context: context)
     }
 
-    /// What `create`, `update` or `rotate-secret` printed; a secret is shown here once and never again.
     /// "Saved <client_id>." for a client id (letters, digits, `-` and `_`), else nothing: a crafted
     /// link cannot put other words on the page.
     static func savedNotice(_ id: String) -> String? {
@@ -138,6 +155,7 @@ struct ClientsController {
         return "Saved \(id)."
     }
 
+    /// What `create`, `update` or `rotate-secret` printed; a secret is shown here once and never again.
     func created(_ object: [String: Any], tenant: String, title: String, context: ConsoleContext) -> Response {
         let page = TenantPage.result(
             object, title: title, tenant: tenant, back: TenantPage.path(tenant, "clients"), secretKey: "client_secret")

@@ -69,6 +69,20 @@ struct ConnectionsController {
             .init("webhook-secret", "Webhook secret", help: blankKeeps, kind: .password),
             .init("outbox-file", "Outbox file", value: value("outbox_file"), help: "Local development only."),
             .init("api-key", "API key (SendGrid, Mailgun)", help: blankKeeps, kind: .password),
+            .init("domain", "Mailgun domain", value: value("mailgun_domain"), help: "The sending domain, e.g. mg.example.com."),
+            .init(
+                "region", "Mailgun region", value: value("mailgun_region"), kind: .select, options: ["", "us", "eu"],
+                labels: ["": creating ? "(default: us)" : "(unchanged)"]),
+            .init("server-token", "Postmark server token", help: blankKeeps, kind: .password),
+            .init("aws-access-key-id", "Amazon SES access key id", value: value("aws_access_key_id")),
+            .init("aws-secret-access-key", "Amazon SES secret access key", help: blankKeeps, kind: .password),
+            .init("aws-region", "Amazon SES region", value: value("aws_region"), help: "e.g. eu-west-1."),
+            .init(
+                "channel", "Twilio channel", value: value("channel"), kind: .select, options: ["", "sms", "whatsapp", "voice"],
+                labels: ["": creating ? "(default: sms)" : "(unchanged)"]),
+            .init(
+                "fallback-connection", "Fallback connection", value: value("fallback_connection"),
+                help: "Another connection of the same strategy, tried when this one's provider fails (none: no fallback)."),
             .init("subject", "Email subject", value: value("subject"), help: creating ? nil : "Leave blank to keep it."),
             .init(
                 "template", "Default template", value: value("template"),

@@ -19,24 +19,44 @@ struct ConsoleAudit: Sendable {
         "--client-secret", "--token", "--password", "--secret-value",
     ]
 
-    /// `arguments` fit for a log: secret flags' values as `***`, a URL's user and password removed.
+    /// Flags whose value is a URL that may carry a secret in its path or query (a Slack-style
+    /// webhook): only its scheme and host are written.
+    static let urlFlags: Set<String> = ["--url", "--webhook-url"]
+
+    /// `arguments` fit for a log: secret flags' values as `***`, a URL's user and password
+    /// removed, and of the URL flags only the scheme and host.
     static func redacted(_ arguments: [String]) -> [String] {
         var result: [String] = []
         var hideNext = false
+        var originNext = false
         for argument in arguments {
-            if hideNext {
-                result.append("***")
-                hideNext = false
+            if hideNext || originNext {
+                result.append(hideNext ? "***" : origin(argument))
+                (hideNext, originNext) = (false, false)
                 continue
             }
-            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--"), secretFlags.contains(String(argument[..<equals])) {
-                result.append(argument[..<equals] + "=***")
-                continue
+            if let equals = argument.firstIndex(of: "="), argument.hasPrefix("--") {
+                let flag = String(argument[..<equals])
+                if secretFlags.contains(flag) {
+                    result.append(flag + "=***")
+                    continue
+                }
+                if urlFlags.contains(flag) {
+                    result.append(flag + "=" + origin(String(argument[argument.index(after: equals)...])))
+                    continue
+                }
             }
             hideNext = secretFlags.contains(argument)
+            originNext = urlFlags.contains(argument)
             result.append(withoutUserInfo(argument))
         }
         return result
+    }
+
+    /// `https://hooks.example.com/services/T0/B0/secret?x=1` → `https://hooks.example.com/…`.
+    static func origin(_ text: String) -> String {
+        guard let url = URLComponents(string: text), let scheme = url.scheme, let host = url.host else { return "***" }
+        return "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")/…"
     }
 
     /// `smtp://user:password@host` → `smtp://***@host`.

@@ -17,7 +17,8 @@ struct OperatorSignIn: Sendable {
     let codes: CodeStore
     let logger: Logger
 
-    /// The client a console code is bound to: no application redeems it, and the console redeems no other.
+    /// The client a console code is bound to: no application redeems it. (The console also accepts
+    /// a code bound to no client, as `POST /api/users` sends, for the operator's own address.)
     static let clientID = "passwordless-console"
 
     init(settings: ConsoleSettings, postgres: PostgresClient, redis: RedisClient, queue: QueueLayout, logger: Logger) {
