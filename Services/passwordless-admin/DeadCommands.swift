@@ -19,8 +19,9 @@ struct DeadCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (tenants, only) = try await scope.tenants()
+            // Without --tenant the newest `limit` are all it prints; with it, every letter is sifted.
             let letters = try await scope.store.withQueue { redis, layout in
-                try await DeadLetters(redis: redis, layout: layout).list()
+                try await DeadLetters(redis: redis, layout: layout).list(limit: only == nil ? limit : DeliveryQueue.deadLetterCap)
             }
             for entry in letters.map(\.letter).filter({ only == nil || $0.job?.tenantID == only }).prefix(limit) {
                 let tenant = entry.job.flatMap { tenants[$0.tenantID] }
@@ -43,7 +44,7 @@ struct DeadCommand: AsyncParsableCommand {
         }
 
         static func iso(_ milliseconds: Int64) -> String {
-            ISO8601DateFormatter().string(from: Date(millisecondsSince1970: milliseconds))
+            Output.timestamp(Date(millisecondsSince1970: milliseconds))
         }
 
         /// One dead letter as `--json` prints it: `last_error` is null when there is none.

@@ -27,11 +27,10 @@ struct DeliveriesCommand: AsyncParsableCommand {
             let entries = try await target.store.withRedis { redis in
                 try await DeliveryLog.read(tenant: tenantID, limit: limit, redis: redis)
             }
-            let formatter = ISO8601DateFormatter()
             Output.printList(
                 entries.map { entry in
                     [
-                        "time": formatter.string(from: Date(timeIntervalSince1970: Double(entry.time) / 1000)), "job_id": entry.jobID,
+                        "time": Output.timestamp(Date(millisecondsSince1970: entry.time)), "job_id": entry.jobID,
                         "connection": entry.connection, "recipient": entry.recipient, "provider": entry.provider,
                         "outcome": entry.outcome, "attempts": entry.attempts, "provider_message_id": entry.providerMessageID,
                     ]

@@ -48,11 +48,10 @@ struct KeysCommand: AsyncParsableCommand {
             let keys = try await target.withTenant { client, tenant in
                 try await SigningKeyRepository(client: client, logger: .admin).list(tenantID: tenant.id)
             }
-            let iso = ISO8601DateFormatter()
             let rows: [KeyValuePairs<String, (any Sendable)?>] = keys.map { key in
                 [
-                    "kid": key.kid, "algorithm": key.algorithm, "state": key.state.rawValue, "created_at": iso.string(from: key.createdAt),
-                    "retired_at": key.retiredAt.map(iso.string), "revoked_at": key.revokedAt.map(iso.string),
+                    "kid": key.kid, "algorithm": key.algorithm, "state": key.state.rawValue, "created_at": Output.timestamp(key.createdAt),
+                    "retired_at": key.retiredAt.map(Output.timestamp), "revoked_at": key.revokedAt.map(Output.timestamp),
                 ]
             }
             Output.printList(rows, columns: ["kid", "algorithm", "state", "created_at"], json: json)

@@ -76,7 +76,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     /// A time as every `token` command prints it: ISO 8601 in UTC, to the second.
     static func timestamp(_ date: Date?) -> String? {
-        date.map { $0.formatted(.iso8601) }
+        date.map(Output.timestamp)
     }
 
     struct Revoke: AsyncParsableCommand {

@@ -59,7 +59,7 @@ struct UserCommand: AsyncParsableCommand {
             "id": user.id, "user_id": "\(connection)|\(user.id)", "connection": connection, "email": user.email,
             "phone_number": user.phoneNumber, "email_verified": user.email != nil ? user.emailVerified : nil,
             "phone_verified": user.phoneNumber != nil ? user.phoneVerified : nil, "blocked": user.blocked, "tenant": tenant,
-            "created_at": user.createdAt.map { $0.formatted(.iso8601) },
+            "created_at": user.createdAt.map(Output.timestamp),
         ]
     }
 

@@ -8,37 +8,39 @@ struct ClientsController {
 
     func addRoutes(to router: Router<ConsoleContext>) {
         router.get("/tenants/:tenant/clients") { request, context in
-            await list(tenant(context), context: context, notice: request.uri.queryParameters.get("saved").flatMap(Self.savedNotice))
+            await list(
+                TenantPage.tenant(context), context: context, notice: request.uri.queryParameters.get("saved").flatMap(Self.savedNotice))
         }
-        router.post("/tenants/:tenant/clients") { _, context in await create(tenant(context), context: context) }
-        router.get("/tenants/:tenant/clients/:id") { _, context in await edit(tenant(context), id(context), context: context) }
-        router.post("/tenants/:tenant/clients/:id") { _, context in await update(tenant(context), id(context), context: context) }
+        router.post("/tenants/:tenant/clients") { _, context in await create(TenantPage.tenant(context), context: context) }
+        router.get("/tenants/:tenant/clients/:id") { _, context in await edit(TenantPage.tenant(context), id(context), context: context) }
+        router.post("/tenants/:tenant/clients/:id") { _, context in await update(TenantPage.tenant(context), id(context), context: context)
+        }
         router.post("/tenants/:tenant/clients/:id/rotate-secret") { _, context in
-            await rotate(tenant(context), id(context), context: context)
+            await rotate(TenantPage.tenant(context), id(context), context: context)
         }
         router.get("/tenants/:tenant/clients/:id/delete") { _, context in
             var page = PageView(title: "Delete client")
-            page.tenant = tenant(context)
+            page.tenant = TenantPage.tenant(context)
             page.confirm = .init(
                 message: "Delete the client \(id(context))? Its applications stop getting tokens at once.",
                 action: base(context) + "/delete",
-                button: "Delete client", cancel: "/tenants/\(PathSegment.encode(tenant(context)))/clients")
+                button: "Delete client", cancel: "/tenants/\(PathSegment.encode(TenantPage.tenant(context)))/clients")
             return pages.render("page", page, context: context)
         }
         router.post("/tenants/:tenant/clients/:id/delete") { _, context in
-            if let error = await foreign(tenant(context), id(context)) {
-                return await list(tenant(context), context: context, error: error)
+            if let error = await foreign(TenantPage.tenant(context), id(context)) {
+                return await list(TenantPage.tenant(context), context: context, error: error)
             }
             let outcome = await commands.change(["client", "delete", "--", id(context)], json: false, context: context)
             return await list(
-                tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(id(context))." : nil, error: outcome.error)
+                TenantPage.tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(id(context))." : nil,
+                error: outcome.error)
         }
     }
 
-    private func tenant(_ context: ConsoleContext) -> String { PathSegment.decode(context.parameters.get("tenant")) }
     private func id(_ context: ConsoleContext) -> String { PathSegment.decode(context.parameters.get("id")) }
     private func base(_ context: ConsoleContext) -> String {
-        "/tenants/\(PathSegment.encode(tenant(context)))/clients/\(PathSegment.encode(id(context)))"
+        "/tenants/\(PathSegment.encode(TenantPage.tenant(context)))/clients/\(PathSegment.encode(id(context)))"
     }
 
     /// The fields of `client create` and `client update`, showing `client` (`client show --json`).

@@ -8,35 +8,42 @@ struct ConnectionsController {
     let pages: Pages
 
     func addRoutes(to router: Router<ConsoleContext>) {
-        router.get("/tenants/:tenant/connections") { _, context in await list(tenant(context), context: context) }
-        router.post("/tenants/:tenant/connections") { _, context in await create(tenant(context), context: context) }
+        router.get("/tenants/:tenant/connections") { _, context in await list(TenantPage.tenant(context), context: context) }
+        router.post("/tenants/:tenant/connections") { _, context in await create(TenantPage.tenant(context), context: context) }
         router.get("/tenants/:tenant/connections/:name") { request, context in
             let notice = request.uri.queryParameters.get("notice").flatMap { Self.notices[String($0)] }
-            return await edit(tenant(context), name(context), context: context, notice: notice)
+            return await edit(TenantPage.tenant(context), name(context), context: context, notice: notice)
         }
-        router.post("/tenants/:tenant/connections/:name") { _, context in await update(tenant(context), name(context), context: context) }
-        router.post("/tenants/:tenant/connections/:name/test") { _, context in await test(tenant(context), name(context), context: context)
+        router.post("/tenants/:tenant/connections/:name") { _, context in
+            await update(TenantPage.tenant(context), name(context), context: context)
+        }
+        router.post("/tenants/:tenant/connections/:name/test") { _, context in
+            await test(TenantPage.tenant(context), name(context), context: context)
         }
         router.get("/tenants/:tenant/connections/:name/delete") { _, context in
             var page = PageView(title: "Delete connection")
-            page.tenant = tenant(context)
+            page.tenant = TenantPage.tenant(context)
             page.confirm = .init(
-                message: "Delete the connection \(name(context)) of \(tenant(context))? Its users can no longer sign in through it.",
-                action: base(context) + "/delete", button: "Delete connection", cancel: listPath(tenant(context)))
+                message:
+                    "Delete the connection \(name(context)) of \(TenantPage.tenant(context))? Its users can no longer sign in through it.",
+                action: base(context) + "/delete", button: "Delete connection", cancel: listPath(TenantPage.tenant(context)))
             return pages.render("page", page, context: context)
         }
         router.post("/tenants/:tenant/connections/:name/delete") { _, context in
             let outcome = await commands.change(
-                ["connection", "delete", "--tenant", tenant(context), "--yes", "--", name(context)], json: false, context: context)
+                ["connection", "delete", "--tenant", TenantPage.tenant(context), "--yes", "--", name(context)], json: false,
+                context: context)
             return await list(
-                tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(name(context))." : nil, error: outcome.error)
+                TenantPage.tenant(context), context: context, notice: outcome.error == nil ? "Deleted \(name(context))." : nil,
+                error: outcome.error)
         }
     }
 
-    private func tenant(_ context: ConsoleContext) -> String { PathSegment.decode(context.parameters.get("tenant")) }
     private func name(_ context: ConsoleContext) -> String { PathSegment.decode(context.parameters.get("name")) }
     private func listPath(_ tenant: String) -> String { "/tenants/\(PathSegment.encode(tenant))/connections" }
-    private func base(_ context: ConsoleContext) -> String { listPath(tenant(context)) + "/\(PathSegment.encode(name(context)))" }
+    private func base(_ context: ConsoleContext) -> String {
+        listPath(TenantPage.tenant(context)) + "/\(PathSegment.encode(name(context)))"
+    }
 
     /// The notices a redirect names (`?notice=…`).
     static let notices = ["created": "Connection created.", "saved": "Saved."]

@@ -72,7 +72,7 @@ struct ConsoleAudit: Sendable {
             "console change",
             metadata: [
                 "operator": "\(email)", "command": "\(Self.redacted(arguments).joined(separator: " "))",
-                "at": "\(ISO8601DateFormatter().string(from: Date()))", "outcome": "\(error.map { "failed: \($0)" } ?? "ok")",
+                "at": "\(Output.timestamp(Date()))", "outcome": "\(error.map { "failed: \($0)" } ?? "ok")",
             ])
     }
 }

@@ -13,7 +13,7 @@ struct DeadLettersController {
         }
         router.get("/tenants/:tenant/dead") { request, context in
             await list(
-                tenant: tenant(context), context: context,
+                tenant: TenantPage.tenant(context), context: context,
                 notice: request.uri.queryParameters.get("done").flatMap { Self.notices[String($0)] })
         }
         router.get("/dead/jobs/:id") { request, context in
@@ -47,7 +47,6 @@ struct DeadLettersController {
 
     static let notices = ["requeued": "Requeued.", "purged": "Purged."]
 
-    private func tenant(_ context: ConsoleContext) -> String { PathSegment.decode(context.parameters.get("tenant")) }
     private func id(_ context: ConsoleContext) -> String { PathSegment.decode(context.parameters.get("id")) }
     private func listPath(_ tenant: String?) -> String { tenant.map { "/tenants/\(PathSegment.encode($0))/dead" } ?? "/dead" }
 

@@ -78,9 +78,7 @@ struct OperatorSessions: Sendable {
     /// Records that someone typed `email` (an operator or not: the next page is the same);
     /// returns the token of the browser's `pl_console_signin` cookie.
     func startSignIn(email: String) async throws -> String {
-        let token = Self.newToken()
-        _ = try await redis.send("SET", Self.key("signin", token), email, "EX", String(Self.pendingSeconds))
-        return token
+        try await storePending("signin", email: email)
     }
 
     /// The address typed in the sign-in the cookie names, if it has not expired.
@@ -96,8 +94,13 @@ struct OperatorSessions: Sendable {
 
     /// A one-time sign-in link's token for `email`.
     func issueLoginLink(email: String) async throws -> String {
+        try await storePending("link", email: email)
+    }
+
+    /// Stores `email` for ``pendingSeconds`` under a new token of `kind`; returns the token.
+    private func storePending(_ kind: String, email: String) async throws -> String {
         let token = Self.newToken()
-        _ = try await redis.send("SET", Self.key("link", token), email, "EX", String(Self.pendingSeconds))
+        _ = try await redis.send("SET", Self.key(kind, token), email, "EX", String(Self.pendingSeconds))
         return token
     }
 

@@ -69,7 +69,9 @@ struct OperatorSignIn: Sendable {
         let found: Tenant?
         if let name = settings.tenant { found = try await tenants.find(nameOrDomain: name) } else { found = try await tenants.first() }
         guard let tenant = found else { throw ConsoleSignInProblem("no console tenant (CONSOLE_TENANT, or create a tenant)") }
-        guard let connection = try await ConnectionRepository(client: postgres, logger: logger).first(tenantID: tenant.id, strategy: .email)
+        guard
+            let connection = try await ConnectionRepository(client: postgres, logger: logger).all(tenantID: tenant.id)
+                .first(where: { $0.strategy == .email })
         else { throw ConsoleSignInProblem("tenant \(tenant.name) has no email connection") }
         return (tenant, connection)
     }

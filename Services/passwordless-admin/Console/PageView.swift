@@ -94,12 +94,10 @@ struct PageView {
         var options: [Choice]
         var isText = false
         var isPassword = false
-        var isCheckbox = false
         var isSelect = false
         var isTextarea = false
-        var checked = false
 
-        enum Kind { case text, password, checkbox, select, textarea }
+        enum Kind { case text, password, select, textarea }
 
         /// `labels` names a choice for people where its value (a flag such as `--disable-signup`)
         /// should not be shown as is.
@@ -114,7 +112,6 @@ struct PageView {
             switch kind {
             case .text: isText = true
             case .password: isPassword = true
-            case .checkbox: (isCheckbox, checked) = (true, value == "on" || value == "true")
             case .select: isSelect = true
             case .textarea: isTextarea = true
             }

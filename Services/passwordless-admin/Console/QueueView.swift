@@ -62,6 +62,6 @@ struct QueueView: Codable {
         chart = Chart(
             pending: points(\.pending), processing: points(\.processing), scheduled: points(\.scheduled), dead: points(\.dead),
             maximum: maximum, minutes: QueueSampler.capacity * 5 / 60)
-        sampledAt = ISO8601DateFormatter().string(from: now)
+        sampledAt = Output.timestamp(now)
     }
 }
